@@ -1,0 +1,10 @@
+/** A value-or-problems result for expected failures (validation, not-found, retryable). */
+export type Result<T, E = string> = { ok: true; value: T } | { ok: false; error: E };
+
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+export function err<E>(error: E): { ok: false; error: E } {
+  return { ok: false, error };
+}

@@ -1,0 +1,32 @@
+// Runs every *.test.ts under test/ (or the paths given) with node:test through tsx.
+// Node 20's --test neither expands globs nor discovers .ts files, so the list is built here.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const roots = process.argv.slice(2);
+const files = (roots.length ? roots : ['test'])
+  .flatMap((r) => (statSync(r).isDirectory() ? findTests(r) : [r]))
+  .map((f) => relative(process.cwd(), f))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const concurrency = process.env.WARDEN_TEST_CONCURRENCY ?? '2';
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=tap', ...files],
+  { stdio: 'inherit', env: { ...process.env, TZ: process.env.TZ ?? 'UTC' } },
+);
+process.exit(result.status ?? 1);
