@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { readEnv, resolveStoreConfig, type StoreConfig, type StoreFlags } from '../config/index.js';
+import { ChdbDriver, type StoreDriver } from '../storage/index.js';
+
+/** Adds the store flags shared by serve, migrate, suggest, simulate, … */
+export function addStoreOptions(cmd: Command): Command {
+  return cmd
+    .option('--store <dir>', 'embedded store directory (chDB)', '.warden/data')
+    .option('--clickhouse-url <url>', 'use a ClickHouse server instead of the embedded store (env CLICKHOUSE_URL)')
+    .option('--clickhouse-user <user>', 'ClickHouse user (env CLICKHOUSE_USER)')
+    .option('--clickhouse-password <password>', 'ClickHouse password (env CLICKHOUSE_PASSWORD)')
+    .option('--clickhouse-database <db>', 'database for Warden\'s tables (env CLICKHOUSE_DATABASE)', 'warden');
+}
+
+export function storeConfigFromFlags(flags: StoreFlags): StoreConfig {
+  return resolveStoreConfig(flags, readEnv());
+}
+
+/**
+ * Opens a driver for the configured store. The server driver is wired here when it
+ * lands (src/storage/server-driver.ts); `settings` apply to every query on the connection.
+ */
+export async function openStore(config: StoreConfig, settings?: Record<string, string | number>): Promise<StoreDriver> {
+  if (config.kind === 'embedded') {
+    return ChdbDriver.open({ path: config.path, database: config.database, ...(settings ? { settings } : {}) });
+  }
+  throw new Error('the ClickHouse server driver is not wired yet');
+}

@@ -1,0 +1,31 @@
+/**
+ * The only reader of process.env. Every variable Warden honours is named here.
+ */
+export interface WardenEnv {
+  WARDEN_AGENT_ID?: string;
+  WARDEN_API_TOKEN?: string;
+  WARDEN_STORE?: string;
+  WARDEN_LOG_LEVEL?: string;
+  WARDEN_LOG_FORMAT?: string;
+  CLICKHOUSE_URL?: string;
+  CLICKHOUSE_USER?: string;
+  CLICKHOUSE_PASSWORD?: string;
+  CLICKHOUSE_DATABASE?: string;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+}
+
+const NAMES: ReadonlyArray<keyof WardenEnv> = [
+  'WARDEN_AGENT_ID', 'WARDEN_API_TOKEN', 'WARDEN_STORE', 'WARDEN_LOG_LEVEL', 'WARDEN_LOG_FORMAT',
+  'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE',
+  'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+];
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): WardenEnv {
+  const env: WardenEnv = {};
+  for (const name of NAMES) {
+    const value = source[name];
+    if (value !== undefined && value !== '') env[name] = value;
+  }
+  return env;
+}

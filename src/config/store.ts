@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { DEFAULT_DATABASE, DEFAULT_RETENTION_DAYS } from '../storage/schema.js';
+import type { WardenEnv } from './env.js';
+
+export const DEFAULT_STORE_DIR = '.warden/data';
+export const DEFAULT_API_URL = 'http://127.0.0.1:4318';
+
+/** Where the store is: embedded chDB in a directory (default) or a ClickHouse server. */
+export const StoreConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('embedded'), path: z.string().min(1), database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }),
+  z.object({
+    kind: z.literal('server'),
+    url: z.url(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  }),
+]);
+export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+
+/** The command-line flags every store-using command accepts. */
+export interface StoreFlags {
+  store?: string;
+  clickhouseUrl?: string;
+  clickhouseUser?: string;
+  clickhousePassword?: string;
+  clickhouseDatabase?: string;
+}
+
+/** Flags win over the environment; a ClickHouse URL selects the server driver. */
+export function resolveStoreConfig(flags: StoreFlags, env: WardenEnv): StoreConfig {
+  const url = flags.clickhouseUrl ?? env.CLICKHOUSE_URL;
+  const database = flags.clickhouseDatabase ?? env.CLICKHOUSE_DATABASE ?? DEFAULT_DATABASE;
+  if (url) {
+    return StoreConfigSchema.parse({
+      kind: 'server',
+      url,
+      username: flags.clickhouseUser ?? env.CLICKHOUSE_USER,
+      password: flags.clickhousePassword ?? env.CLICKHOUSE_PASSWORD,
+      database,
+    });
+  }
+  return StoreConfigSchema.parse({ kind: 'embedded', path: flags.store ?? env.WARDEN_STORE ?? DEFAULT_STORE_DIR, database });
+}
+
+export { DEFAULT_RETENTION_DAYS };

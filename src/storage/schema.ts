@@ -1,0 +1,91 @@
+/**
+ * The one vocabulary file for table and column names. SQL in src/ and the panels in
+ * src/dashboards build their identifiers from here; migrations/*.sql create them.
+ */
+export const DEFAULT_DATABASE = 'warden';
+export const DEFAULT_RETENTION_DAYS = 30;
+
+export const Tables = {
+  OTEL_TRACES: 'otel_traces',
+  OTEL_TRACES_TRACE_ID_TS: 'otel_traces_trace_id_ts',
+  TOOL_CALLS: 'tool_calls',
+  TOOL_CALLS_1M: 'tool_calls_1m',
+  TOOL_INVENTORY: 'tool_inventory',
+  ALERT_EVENTS: 'alert_events',
+  ALERT_STATE: 'alert_state',
+  SCHEMA_MIGRATIONS: 'schema_migrations',
+} as const;
+
+export type TableName = (typeof Tables)[keyof typeof Tables];
+
+/** Columns of `otel_traces` in the OTel Collector ClickHouse exporter's INSERT order. */
+export const OtelTracesColumns = [
+  'Timestamp', 'TraceId', 'SpanId', 'ParentSpanId', 'TraceState', 'SpanName', 'SpanKind', 'ServiceName',
+  'ResourceAttributes', 'ScopeName', 'ScopeVersion', 'SpanAttributes', 'Duration', 'StatusCode', 'StatusMessage',
+  'Events.Timestamp', 'Events.Name', 'Events.Attributes',
+  'Links.TraceId', 'Links.SpanId', 'Links.TraceState', 'Links.Attributes',
+] as const;
+
+/** `tool_calls`: one typed row per tools/call span (filled by tool_calls_mv). */
+export const ToolCallsColumns = {
+  TS: 'ts',
+  TRACE_ID: 'trace_id',
+  SPAN_ID: 'span_id',
+  AGENT: 'agent',
+  SESSION: 'session',
+  UPSTREAM: 'upstream',
+  TOOL: 'tool',
+  RISK: 'risk',
+  DECISION: 'decision',
+  ENFORCED: 'enforced',
+  MODE: 'mode',
+  RULE: 'rule',
+  REASON: 'reason',
+  POLICY_HASH: 'policy_hash',
+  ARGS_HASH: 'args_hash',
+  ARGS_BYTES: 'args_bytes',
+  DURATION_NS: 'duration_ns',
+  IS_ERROR: 'is_error',
+  ERROR_TYPE: 'error_type',
+  LIMIT_COUNTER: 'limit_counter',
+  SERVICE: 'service',
+} as const;
+
+/** `tool_calls_1m`: per-minute rollup; read counts with uniqExactMerge(calls). */
+export const ToolCalls1mColumns = {
+  MINUTE: 'minute',
+  AGENT: 'agent',
+  TOOL: 'tool',
+  DECISION: 'decision',
+  ENFORCED: 'enforced',
+  RISK: 'risk',
+  UPSTREAM: 'upstream',
+  CALLS: 'calls',
+  ERRORS: 'errors',
+  DURATION_Q: 'duration_q',
+} as const;
+
+export const ToolInventoryColumns = {
+  UPSTREAM: 'upstream',
+  TOOL: 'tool',
+  RISK: 'risk',
+  ANNOTATIONS: 'annotations',
+  DESCRIPTION: 'description',
+  FIRST_SEEN: 'first_seen',
+  LAST_SEEN: 'last_seen',
+} as const;
+
+/** A database-qualified, quoted identifier: `db`.`table`. */
+export function qualified(database: string, table: string): string {
+  return `${quoteIdent(database)}.${quoteIdent(table)}`;
+}
+
+export function quoteIdent(name: string): string {
+  return '`' + assertIdent(name) + '`';
+}
+
+/** Identifiers are never user text, but they are checked so nothing can be spliced through them. */
+export function assertIdent(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier: ${name}`);
+  return name;
+}
