@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { readEnv, resolveStoreConfig, type StoreConfig, type StoreFlags } from '../config/index.js';
-import { ChdbDriver, type StoreDriver } from '../storage/index.js';
+import { ChdbDriver, ServerDriver, type StoreDriver } from '../storage/index.js';
 
 /** Adds the store flags shared by serve, migrate, suggest, simulate, … */
 export function addStoreOptions(cmd: Command): Command {
   return cmd
-    .option('--store <dir>', 'embedded store directory (chDB)', '.warden/data')
+    .option('--store <dir>', 'embedded store directory (chDB; env WARDEN_STORE; default .warden/data)')
     .option('--clickhouse-url <url>', 'use a ClickHouse server instead of the embedded store (env CLICKHOUSE_URL)')
     .option('--clickhouse-user <user>', 'ClickHouse user (env CLICKHOUSE_USER)')
     .option('--clickhouse-password <password>', 'ClickHouse password (env CLICKHOUSE_PASSWORD)')
-    .option('--clickhouse-database <db>', 'database for Warden\'s tables (env CLICKHOUSE_DATABASE)', 'warden');
+    .option('--clickhouse-database <db>', 'database for Warden\'s tables (env CLICKHOUSE_DATABASE; default warden)');
 }
 
 export function storeConfigFromFlags(flags: StoreFlags): StoreConfig {
@@ -17,12 +17,18 @@ export function storeConfigFromFlags(flags: StoreFlags): StoreConfig {
 }
 
 /**
- * Opens a driver for the configured store. The server driver is wired here when it
- * lands (src/storage/server-driver.ts); `settings` apply to every query on the connection.
+ * Opens a driver for the configured store: chDB in a directory, or a ClickHouse server
+ * (version-checked on connect). `settings` apply to every query on the connection.
  */
 export async function openStore(config: StoreConfig, settings?: Record<string, string | number>): Promise<StoreDriver> {
   if (config.kind === 'embedded') {
     return ChdbDriver.open({ path: config.path, database: config.database, ...(settings ? { settings } : {}) });
   }
-  throw new Error('the ClickHouse server driver is not wired yet');
+  return ServerDriver.open({
+    url: config.url,
+    database: config.database,
+    ...(config.username !== undefined ? { username: config.username } : {}),
+    ...(config.password !== undefined ? { password: config.password } : {}),
+    ...(settings ? { settings } : {}),
+  });
 }

@@ -13,12 +13,15 @@ export interface WardenEnv {
   CLICKHOUSE_DATABASE?: string;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  /** Bearer token `warden proxy` sends to a Streamable HTTP upstream (kept off the command line). */
+  WARDEN_UPSTREAM_BEARER?: string;
 }
 
 const NAMES: ReadonlyArray<keyof WardenEnv> = [
   'WARDEN_AGENT_ID', 'WARDEN_API_TOKEN', 'WARDEN_STORE', 'WARDEN_LOG_LEVEL', 'WARDEN_LOG_FORMAT',
   'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE',
   'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'WARDEN_UPSTREAM_BEARER',
 ];
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): WardenEnv {
@@ -28,4 +31,12 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): WardenEnv {
     if (value !== undefined && value !== '') env[name] = value;
   }
   return env;
+}
+
+/**
+ * Values for `${NAME}` references in the alerts file, so receiver URLs and tokens can stay
+ * out of the file. Any variable may be referenced there; the file names which.
+ */
+export function referenceEnv(source: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  return { ...source };
 }

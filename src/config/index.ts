@@ -1,2 +1,4 @@
 export * from './env.js';
 export * from './store.js';
+export * from './proxy.js';
+export * from './serve.js';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
 import { ErrorCodes, WardenError, err, errorMessage, ok, type Result } from '../core/index.js';
 import { OUTPUT_SETTINGS, settingsClause, type InsertOptions, type QueryOptions, type StoreDriver } from './driver.js';
 import { assertIdent, quoteIdent } from './schema.js';
@@ -33,9 +33,12 @@ export class ChdbDriver implements StoreDriver {
   static async open(opts: ChdbDriverOptions): Promise<ChdbDriver> {
     const location = resolve(opts.path);
     mkdirSync(location, { recursive: true });
+    // chDB is loaded on first use: importing it costs ~150 MiB and ~0.5 s, which commands
+    // that never open the embedded store (proxy, policy) must not pay.
+    const { Session: ChdbSession } = await import('chdb');
     let session: Session;
     try {
-      session = new Session(location);
+      session = new ChdbSession(location);
     } catch (cause) {
       throw openFailure(location, cause);
     }

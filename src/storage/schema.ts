@@ -89,3 +89,19 @@ export function assertIdent(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier: ${name}`);
   return name;
 }
+
+/** `otel_traces` column names used in queries (the Collector exporter's spelling). */
+export const OtelTracesColumn = {
+  TIMESTAMP: 'Timestamp',
+  TRACE_ID: 'TraceId',
+  SPAN_ID: 'SpanId',
+  PARENT_SPAN_ID: 'ParentSpanId',
+  SPAN_NAME: 'SpanName',
+  SPAN_KIND: 'SpanKind',
+  SERVICE_NAME: 'ServiceName',
+  RESOURCE_ATTRIBUTES: 'ResourceAttributes',
+  SPAN_ATTRIBUTES: 'SpanAttributes',
+  DURATION: 'Duration',
+  STATUS_CODE: 'StatusCode',
+  STATUS_MESSAGE: 'StatusMessage',
+} as const;

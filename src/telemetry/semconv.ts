@@ -38,6 +38,9 @@ export const Attr = {
   LIMIT_WINDOW_S: 'warden.limit.window_s',
   UPSTREAM: 'warden.upstream',
   TOOLS: 'warden.tools',
+  /** On policy reload events: why a reload was rejected, and which file it came from. */
+  RELOAD_REASON: 'warden.reload.reason',
+  RELOAD_SOURCE: 'warden.reload.source',
 } as const;
 
 export type AttrKey = (typeof Attr)[keyof typeof Attr];
@@ -58,3 +61,13 @@ export function toolCallSpanName(tool: string): string {
 
 /** Span event emitted when a policy reload is rejected. */
 export const EVENT_POLICY_RELOAD_REJECTED = 'warden.policy.reload_rejected';
+
+// Emitting-side additions (proxy): span names, transports, reload events.
+export const TOOLS_LIST_SPAN_NAME = McpMethod.TOOLS_LIST;
+/** An INTERNAL span carrying policy reload events (it has no `mcp.method.name`, so it is not a tool call). */
+export const POLICY_RELOAD_SPAN_NAME = 'warden.policy.reload';
+export const EVENT_POLICY_RELOADED = 'warden.policy.reloaded';
+/** `network.transport` values (OTel general conventions). */
+export const NetworkTransport = { PIPE: 'pipe', TCP: 'tcp' } as const;
+/** `error.type` when the agent cancelled the request before the upstream answered. */
+export const ERROR_TYPE_CANCELLED = 'cancelled';

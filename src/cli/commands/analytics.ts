@@ -1,9 +1,150 @@
+/**
+ * `warden suggest` and `warden simulate`. Both talk to a running `warden serve` (--api URL,
+ * probed at /readyz) and open the store directly only when none answers.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { analyticsContext, parseTimeRange, simulatePolicy, suggestPolicy, type SimulationResult, type SuggestResult } from '../../analytics/index.js';
+import { DEFAULT_API_URL, readEnv, type StoreFlags } from '../../config/index.js';
+import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../core/index.js';
+import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
+import { ApiClient } from '../api-client.js';
+import { addStoreOptions, openStore, storeConfigFromFlags } from '../store.js';
 
-// Placeholder until this command lands; replaced by its owner.
+interface CommonFlags extends StoreFlags {
+  api: string;
+  since: string;
+  json?: boolean;
+}
+
+interface SuggestFlags extends CommonFlags {
+  headroom: string;
+  out?: string;
+  current?: string;
+  backtest: boolean;
+}
+
+interface SimulateFlags extends CommonFlags {
+  policy: string;
+}
+
 export function registerAnalyticsCommands(program: Command): void {
-  program.command('suggest').description('(not built yet)').action(() => {
-    process.stderr.write('warden: suggest is not built yet\n');
-    process.exitCode = 1;
-  });
+  const suggest = program
+    .command('suggest')
+    .description('print a tightened policy learned from recorded usage (policy.json), with evidence, a diff and a backtest')
+    .option('--since <duration>', 'learn from this much history', '7d')
+    .option('--headroom <x>', 'multiplier over the largest observed rolling count', '1.5')
+    .option('--out <file>', 'write the policy file here instead of stdout')
+    .option('--current <file>', 'the policy in force, to diff against')
+    .option('--no-backtest', 'skip replaying the suggestion over the same history')
+    .option('--json', 'print the whole result (policy, rules, diff, backtest) as JSON');
+  addCommonOptions(suggest).action(async (flags: SuggestFlags) => runSuggest(flags));
+
+  const simulate = program
+    .command('simulate')
+    .description('replay recorded calls against a candidate policy: decisions per agent and tool, first refusals, change vs recorded')
+    .requiredOption('--policy <file>', 'candidate policy (JSON or YAML)')
+    .option('--since <duration>', 'replay this much history', '7d')
+    .option('--json', 'print the whole result as JSON');
+  addCommonOptions(simulate).action(async (flags: SimulateFlags) => runSimulate(flags));
+}
+
+function addCommonOptions(cmd: Command): Command {
+  return addStoreOptions(cmd.option('--api <url>', 'a running warden serve', DEFAULT_API_URL));
+}
+
+function sinceToFrom(since: string): string {
+  parseDurationMs(since); // fails early with a clear message
+  return `-${since.trim()}`;
+}
+
+function readPolicyFile(file: string, field: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new WardenError(ErrorCodes.POLICY_NOT_FOUND, `cannot read ${field} policy ${file}: ${(e as Error).message}`);
+  }
+  const doc = parsePolicyDocument(text, file);
+  if (!doc.ok) throw new WardenError(ErrorCodes.POLICY_INVALID, `${file}: ${formatProblems(doc.error).split('\n').join('; ')}`);
+  return doc.value;
+}
+
+/** Runs `viaApi` against a live serve, else `direct` on a store opened here (and closed after). */
+async function withBackend<T>(flags: CommonFlags, viaApi: (api: ApiClient) => Promise<T>, direct: (ctx: ReturnType<typeof analyticsContext>) => Promise<T>): Promise<T> {
+  const api = new ApiClient(flags.api, readEnv().WARDEN_API_TOKEN);
+  if (await api.probe()) return viaApi(api);
+  const store = await openStore(storeConfigFromFlags(flags));
+  try {
+    return await direct(analyticsContext(store));
+  } finally {
+    await store.close();
+  }
+}
+
+async function runSuggest(flags: SuggestFlags): Promise<void> {
+  const headroom = Number(flags.headroom);
+  if (!Number.isFinite(headroom) || headroom < 1) throw new WardenError(ErrorCodes.BAD_REQUEST, `--headroom must be a number ≥ 1, got "${flags.headroom}"`);
+  const from = sinceToFrom(flags.since);
+  const current = flags.current ? readPolicyFile(flags.current, 'current') : undefined;
+  const request = { from, headroom, backtest: flags.backtest, ...(current !== undefined ? { current } : {}) };
+  const result = await withBackend<SuggestResult>(
+    flags,
+    (api) => api.post<SuggestResult>('/api/v1/policy/suggested', request),
+    (ctx) => suggestPolicy(ctx, parseTimeRange({ from }, systemClock.nowMs()), request),
+  );
+  const policyText = policyToJson(result.policy);
+  if (flags.out) writeFileSync(flags.out, policyText);
+  if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else if (!flags.out) process.stdout.write(policyText);
+  if (!flags.json) process.stderr.write(suggestReport(result, flags.out));
+}
+
+function suggestReport(r: SuggestResult, out: string | undefined): string {
+  const lines = [`warden: suggested policy from ${r.range.from} to ${r.range.to}${out ? ` written to ${out}` : ''}`];
+  for (const rule of r.rules) {
+    const ev = rule.evidence ? ` [${rule.evidence.calls} calls, ${rule.evidence.days_seen} day(s), peak ${rule.evidence.observed_max}/${rule.evidence.window_s}s, p99 ${rule.evidence.p99}]` : '';
+    const conf = rule.confidence ? ` confidence ${rule.confidence.level}${rule.stable === false ? ', not yet stable' : ''}` : '';
+    lines.push(`  ${rule.path}: ${rule.change}${ev}${conf}`);
+  }
+  const c = r.diff.counts;
+  lines.push(`  diff vs ${r.diff.against === 'request' ? 'current policy' : 'no policy'}: ${c.tighter} tighter, ${c.looser} looser, ${c.new} new, ${c.removed} removed, ${c.unchanged} unchanged`);
+  lines.push(`  excluded from learning: ${r.excluded.calls} calls in ${r.excluded.anomalies} anomalies`);
+  if (r.backtest) lines.push(`  backtest: ${backtestLine(r.backtest)}`);
+  return lines.join('\n') + '\n';
+}
+
+function backtestLine(s: SimulationResult): string {
+  const d = s.summary.decisions;
+  const refused = s.summary.calls - d.allow;
+  return `${s.summary.calls} calls replayed: ${d.allow} allowed, ${refused} refused (${d.deny} deny, ${d.rate_limited} rate_limited, ${d.approval_required} approval_required, ${d.invalid_arguments} invalid_arguments); ${s.summary.newly_refused} newly refused, ${s.summary.newly_allowed} newly allowed`;
+}
+
+async function runSimulate(flags: SimulateFlags): Promise<void> {
+  const policy = readPolicyFile(flags.policy, 'candidate');
+  const from = sinceToFrom(flags.since);
+  const result = await withBackend<SimulationResult>(
+    flags,
+    (api) => api.post<SimulationResult>('/api/v1/policy/simulate', { policy, from }),
+    (ctx) => simulatePolicy(ctx, policy, parseTimeRange({ from }, systemClock.nowMs())),
+  );
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(simulateReport(result));
+}
+
+function simulateReport(r: SimulationResult): string {
+  const lines = [`${r.summary.from} → ${r.summary.to}, policy ${r.summary.policy_hash.slice(0, 12)}: ${backtestLine(r)}`];
+  if (r.summary.args_unchecked > 0) lines.push(`note: ${r.summary.args_unchecked} calls: ${r.summary.note}`);
+  lines.push('', 'agent\ttool\tcalls\tallow\tdeny\trate_limited\tapproval\tinvalid_args\tnewly_refused\tnewly_allowed');
+  for (const x of r.by_agent_tool) {
+    lines.push([x.agent, x.tool, x.calls, x.allow, x.deny, x.rate_limited, x.approval_required, x.invalid_arguments, x.newly_refused, x.newly_allowed].join('\t'));
+  }
+  if (r.samples.length > 0) {
+    lines.push('', 'first refused calls:');
+    for (const s of r.samples) lines.push(`  ${s.ts} ${s.agent} ${s.tool} → ${s.decision} (${s.rule}: ${s.reason}); recorded ${s.actual_decision}; span ${s.span_id}`);
+  }
+  return lines.join('\n') + '\n';
 }

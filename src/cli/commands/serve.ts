@@ -1,9 +1,42 @@
 import type { Command } from 'commander';
+import { readEnv, resolveServeConfig, type ServeFlags } from '../../config/index.js';
+import { createLogger, type LogLevel } from '../../core/index.js';
+import { startServe } from '../serve-runner.js';
+import { addStoreOptions } from '../store.js';
 
-// Placeholder until this command lands; replaced by its owner.
 export function registerServeCommand(program: Command): void {
-  program.command('serve').description('(not built yet)').action(() => {
-    process.stderr.write('warden: serve is not built yet\n');
-    process.exitCode = 1;
+  const cmd = program
+    .command('serve')
+    .description('OTLP receiver (POST /v1/traces) + API + alert loop, with /healthz /readyz /metrics /openapi.json')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:4318')
+    .option('--api-token <token>', 'bearer token for the API and the receiver; required off loopback (env WARDEN_API_TOKEN)')
+    .option('--retention-days <n>', 'days of data to keep (TTL)', '30')
+    .option('--alerts <file>', 'alert rules and targets (YAML)')
+    .option('--alert-interval <duration>', 'how often alert rules are evaluated', '15s')
+    .option('--batch-rows <n>', 'insert as soon as this many spans wait (and no insert is running)', '10000')
+    .option('--flush-interval <duration>', 'insert waiting spans at least this often', '1s')
+    .option('--max-queue-rows <n>', 'spans accepted but not yet written before the receiver answers 429/503', '200000')
+    .option('--max-body-bytes <n>', 'largest OTLP request body, decompressed', String(64 * 1024 * 1024));
+  addStoreOptions(cmd).action(async (flags: ServeFlags) => {
+    const env = readEnv();
+    const config = resolveServeConfig(flags, env);
+    const logger = createLogger({ level: (env.WARDEN_LOG_LEVEL as LogLevel | undefined) ?? 'info', json: env.WARDEN_LOG_FORMAT === 'json' });
+    const running = await startServe({ config, logger });
+    const where = config.store.kind === 'embedded' ? `embedded store ${config.store.path}` : `ClickHouse ${running.ingestStore.location}`;
+    process.stdout.write(`warden serve listening on ${running.url} (${where}, database ${config.store.database})\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        logger.info('shutting down', { signal });
+        void running.close().then(resolve, (e: unknown) => {
+          logger.error('shutdown failed', { error: e instanceof Error ? e.message : String(e) });
+          process.exitCode = 1;
+          resolve();
+        });
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
   });
 }

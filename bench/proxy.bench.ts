@@ -1,0 +1,230 @@
+// Added latency of `warden proxy` per tools/call, its HTTP front against mcp-proxy, and a
+// sustained-rate run. Everything is measured side by side in one run:
+//   node --import tsx bench/proxy.bench.ts
+// Knobs: BENCH_CALLS (sequential calls per side, default 4000), BENCH_RATE (calls/s, 2000),
+// BENCH_SUSTAIN_S (seconds, 60).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+// `--as-proxy ARGS…`: run `warden proxy ARGS…` with only the proxy command loaded, to measure
+// the proxy's own footprint apart from what the full CLI imports for other commands.
+if (process.argv[2] === '--as-proxy') {
+  const { Command } = await import('commander');
+  const { registerProxyCommand } = await import('../src/cli/commands/proxy.js');
+  const program = new Command('warden');
+  registerProxyCommand(program);
+  await program.parseAsync(['proxy', ...process.argv.slice(3)], { from: 'user' });
+  process.exit(process.exitCode ?? 0);
+}
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 4000);
+const RATE = Number(process.env.BENCH_RATE ?? 2000);
+const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
+const EXAMPLE = [process.execPath, '--import', 'tsx', 'examples/total-recall-server.ts'];
+const work = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+const children: ChildProcess[] = [];
+
+// A policy that exercises the engine on every call: a per-tool limit and an all_tools limit with headroom.
+const policyFile = join(work, 'policy.json');
+writeFileSync(policyFile, JSON.stringify({
+  version: '1', default: 'allow', mode: 'enforce', hide: ['forget'],
+  all_tools: { limits: [{ counter: 'all', window: 'second', max: 1_000_000 }] },
+  tools: { task_list: { limits: [{ counter: 'tasks', window: 'minute', max: 100_000_000 }] }, doctor: { action: 'deny', reason: 'operators only' } },
+}));
+
+// The HTTP front in enforce mode needs a bearer token mapped to an agent.
+const tokensFile = join(work, 'tokens.json');
+const BENCH_TOKEN = 'bench-token';
+writeFileSync(tokensFile, JSON.stringify({ agents: { bench: { token_sha256: createHash('sha256').update(BENCH_TOKEN).digest('hex') } } }));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** An OTLP endpoint in its own process, so span export costs nothing in the measuring process. */
+async function startOtlpSink(): Promise<string> {
+  const port = await freePort();
+  const code = `require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>s.writeHead(200,{'content-type':'application/x-protobuf'}).end())}).listen(${port},'127.0.0.1',()=>console.log('up'))`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  await new Promise((r) => child.stdout?.once('data', r));
+  return `http://127.0.0.1:${port}`;
+}
+
+function wardenArgs(otlp: string, extra: string[]): string[] {
+  return ['src/cli/bin.js', 'proxy', '--policy', policyFile, '--agent', 'bench', '--otlp', otlp, '--spool', join(work, 'spool'), ...extra];
+}
+
+async function stdioClient(command: string[], env: Record<string, string> = {}): Promise<{ client: Client; pid: number }> {
+  const transport = new StdioClientTransport({ command: command[0] as string, args: command.slice(1), env: { ...(process.env as Record<string, string>), WARDEN_LOG_LEVEL: 'warn', ...env }, stderr: 'inherit' });
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(transport);
+  await client.listTools();
+  return { client, pid: transport.pid as number };
+}
+
+async function httpClient(url: string, token?: string): Promise<Client> {
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  const headers = token ? { Authorization: `Bearer ${token}` } : undefined;
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), headers ? { requestInit: { headers } } : undefined));
+  await client.listTools();
+  return client;
+}
+
+async function spawnListening(command: string[], pattern: RegExp): Promise<void> {
+  const child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDEN_LOG_LEVEL: 'info' } });
+  children.push(child);
+  let seen = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} from ${command.join(' ')}:\n${seen}`)), 20_000);
+    const onData = (c: Buffer) => {
+      seen += c.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  });
+}
+
+const call = (client: Client) => client.callTool({ name: 'task_list', arguments: { project: 'warden' } });
+
+/** Sequential calls, alternating blocks between the sides so drift hits both equally. */
+async function interleaved(sides: Record<string, Client>, calls: number, block = 250): Promise<Record<string, number[]>> {
+  const samples: Record<string, number[]> = {};
+  for (const [name, client] of Object.entries(sides)) {
+    samples[name] = [];
+    for (let i = 0; i < 300; i++) await call(client); // warm-up (JIT, connections)
+  }
+  for (let done = 0; done < calls; done += block) {
+    for (const [name, client] of Object.entries(sides)) {
+      for (let i = 0; i < block; i++) {
+        const start = process.hrtime.bigint();
+        await call(client);
+        samples[name]?.push(Number(process.hrtime.bigint() - start) / 1000);
+      }
+    }
+  }
+  return samples;
+}
+
+function pct(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const us = (v: number) => `${v.toFixed(0)} µs`;
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:')) ?? '';
+  return Number(line.replace(/\D+/g, '')) / 1024;
+}
+
+async function sustained(label: string, client: Client, proxyPid: number): Promise<string> {
+  let issued = 0;
+  let completed = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  for (let i = 0; i < 2000; i++) await call(client);
+  const rssStart = rssMiB(proxyPid);
+  let rssMax = rssStart;
+  const rssSamples: string[] = [];
+  const started = performance.now();
+  let nextSample = started + 10_000;
+  const deadline = started + SUSTAIN_S * 1000;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const now = performance.now();
+      const rss = rssMiB(proxyPid);
+      rssMax = Math.max(rssMax, rss);
+      if (now >= nextSample && now < deadline) {
+        rssSamples.push(rss.toFixed(0));
+        nextSample += 10_000;
+      }
+      const due = Math.floor(((Math.min(now, deadline) - started) / 1000) * RATE);
+      for (; issued < due; issued++) {
+        const t0 = performance.now();
+        call(client).then(
+          (r) => {
+            if (r.isError) errors++;
+            latencies.push((performance.now() - t0) * 1000);
+          },
+          () => void errors++,
+        ).finally(() => {
+          completed++;
+          if (now >= deadline && completed === issued) {
+            clearInterval(tick);
+            resolve();
+          }
+        });
+      }
+      if (now >= deadline && completed === issued) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 5);
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  const rssEnd = rssMiB(proxyPid);
+  return `| ${label} | ${RATE} calls/s for ${SUSTAIN_S} s | ${completed} | ${(completed / elapsed).toFixed(0)}/s | ${errors} | ${us(pct(latencies, 50))} | ${us(pct(latencies, 99))} | ${rssStart.toFixed(0)} → ${rssEnd.toFixed(0)} MiB (every 10 s: ${rssSamples.join(', ')}; max ${rssMax.toFixed(0)}) |`;
+}
+
+async function main(): Promise<void> {
+  const otlp = await startOtlpSink();
+  const out: string[] = ['## proxy', ''];
+
+  // 1. stdio ↔ stdio: direct vs through warden proxy (policy + telemetry on).
+  const direct = await stdioClient(EXAMPLE);
+  const proxied = await stdioClient([process.execPath, ...wardenArgs(otlp, ['--', ...EXAMPLE])]);
+  const stdio = await interleaved({ direct: direct.client, warden: proxied.client }, CALLS);
+  const [d50, d99, w50, w99] = [pct(stdio.direct!, 50), pct(stdio.direct!, 99), pct(stdio.warden!, 50), pct(stdio.warden!, 99)];
+  out.push(`### stdio ↔ stdio, ${CALLS} sequential tools/call per side (example server, enforce policy with limits, OTLP export on)`, '');
+  out.push('| path | p50 | p99 | added p50 | added p99 |', '|---|---|---|---|---|');
+  out.push(`| direct | ${us(d50)} | ${us(d99)} | | |`);
+  out.push(`| warden proxy | ${us(w50)} | ${us(w99)} | ${us(w50 - d50)} | ${us(w99 - d99)} |`, '');
+  await direct.client.close();
+
+  // 2. HTTP front (Streamable HTTP → stdio example server): warden vs mcp-proxy vs direct HTTP server.
+  const [wardenPort, mcpProxyPort] = [await freePort(), await freePort()];
+  await spawnListening([process.execPath, ...wardenArgs(otlp, ['--listen', `127.0.0.1:${wardenPort}`, '--tokens', tokensFile, '--', ...EXAMPLE])], /listening on/);
+  await spawnListening([process.execPath, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs', '--host', '127.0.0.1', '--port', String(mcpProxyPort), '--server', 'stream', '--', ...EXAMPLE], /listening|started|8080|\d{4,5}/i);
+  const wardenHttp = await httpClient(`http://127.0.0.1:${wardenPort}/mcp`, BENCH_TOKEN);
+  const mcpProxyHttp = await httpClient(`http://127.0.0.1:${mcpProxyPort}/mcp`);
+  const http = await interleaved({ warden: wardenHttp, 'mcp-proxy': mcpProxyHttp }, Math.min(CALLS, 2000));
+  out.push(`### HTTP front → stdio example server, ${Math.min(CALLS, 2000)} sequential tools/call per side`, '');
+  out.push('| front | p50 | p99 | policy + telemetry |', '|---|---|---|---|');
+  out.push(`| warden proxy --listen | ${us(pct(http.warden!, 50))} | ${us(pct(http.warden!, 99))} | yes |`);
+  out.push(`| mcp-proxy 6.7.19 | ${us(pct(http['mcp-proxy']!, 50))} | ${us(pct(http['mcp-proxy']!, 99))} | no |`, '');
+  await wardenHttp.close();
+  await mcpProxyHttp.close();
+
+  // 3. Sustained rate through one stdio proxy.
+  out.push('### sustained load through one proxy (stdio, open loop)', '');
+  out.push('| proxy process | load | calls | achieved | errors | p50 | p99 | proxy RSS start → end |', '|---|---|---|---|---|---|---|---|');
+  out.push(await sustained('`warden proxy` (full CLI)', proxied.client, proxied.pid));
+  await proxied.client.close();
+  const slim = await stdioClient([process.execPath, '--import', 'tsx', 'bench/proxy.bench.ts', '--as-proxy', ...wardenArgs(otlp, ['--', ...EXAMPLE]).slice(2)]);
+  out.push(await sustained('proxy command only', slim.client, slim.pid), '');
+  await slim.client.close();
+  console.log(out.join('\n'));
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill();
+  rmSync(work, { recursive: true, force: true });
+}

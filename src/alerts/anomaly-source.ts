@@ -1,0 +1,10 @@
+/** The analytics detectors as the alert loop's anomaly source. */
+import { detectAnomalies } from '../analytics/anomalies/index.js';
+import type { AnalyticsContext } from '../analytics/context.js';
+import type { AnomalySource } from './evaluate.js';
+
+export function analyticsAnomalySource(ctx: AnalyticsContext): AnomalySource {
+  return {
+    anomalies: ({ fromMs, toMs, types }) => detectAnomalies(ctx, { fromMs, toMs }, { types }),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * bulk_write_burst: a write / execute / destructive tool called far more often in a rolling
+ * window than its own history, or above a fixed ceiling whatever the history.
+ * observed = largest rolling count (the limits' definition) in the episode;
+ * baseline = median over the previous days of each day's busiest calendar minute
+ *   (a median, so one earlier storm does not raise the bar);
+ * threshold = min(ceiling, max(minCalls, factor × baseline)), or the ceiling without history.
+ */
+import { runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import type { TimeRange } from '../range.js';
+import { median } from '../stats.js';
+import { DAY_MS, finishAnomaly, mergeEpisodes, seriesKey, severityByRatio, type Flagged } from './common.js';
+import type { Anomaly } from './types.js';
+
+interface Scope {
+  agent?: string | undefined;
+}
+
+export async function detectBulkWriteBursts(ctx: AnalyticsContext, range: TimeRange, scope: Scope = {}): Promise<Anomaly[]> {
+  const t = ctx.config.anomalies;
+  const windowMs = t.burstWindowS * 1000;
+  const prefilter = Math.min(t.burstMinCalls, t.burstCeiling);
+  const params = {
+    from_ms: range.fromMs, to_ms: range.toMs, risks: t.burstRisks, agent: scope.agent ?? '',
+    w_minus_1: windowMs - 1, window_ms: windowMs, min_c: prefilter, samples: t.samples,
+  };
+  const rows = await runQuery<{ agent: string; tool: string; m_ms: number; peak: number; first_ms: number; last_ms: number; n: number; spans: string[] }>(
+    ctx,
+    'bulk_write_burst detection',
+    `SELECT agent, tool, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS m_ms, max(c) AS peak,
+       toUnixTimestamp64Milli(min(ts)) AS first_ms, toUnixTimestamp64Milli(max(ts)) AS last_ms, count() AS n,
+       groupArray({samples:UInt32})(span_id) AS spans
+     FROM (
+       SELECT agent, tool, ts, span_id,
+         count() OVER (PARTITION BY agent, tool ORDER BY toUnixTimestamp64Milli(ts) RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW) AS c
+       FROM ${toolCallsFinal(ctx)}
+       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+         AND has({risks:Array(String)}, risk) AND ({agent:String} = '' OR agent = {agent:String})
+     )
+     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND c >= {min_c:UInt32}
+     GROUP BY agent, tool, m_ms ORDER BY agent, tool, m_ms`,
+    params,
+  );
+  if (rows.length === 0) return [];
+  const baselines = await dailyPeakMinutes(ctx, range, params);
+  const perSeries = new Map<string, Flagged[]>();
+  for (const r of rows) {
+    const block = Math.floor((r.m_ms - range.fromMs) / DAY_MS);
+    const history = baselines.get(seriesKey(r.agent, r.tool)) ?? new Map<number, number>();
+    const prior: number[] = [];
+    for (let d = block - Math.round(t.baselineLookbackMs / DAY_MS); d < block; d++) {
+      const v = history.get(d);
+      if (v !== undefined) prior.push(v);
+    }
+    const baseline = median(prior);
+    const threshold = prior.length > 0 ? Math.min(t.burstCeiling, Math.max(t.burstMinCalls, Math.ceil(t.burstFactor * baseline))) : t.burstCeiling;
+    if (r.peak < threshold) continue;
+    const method = prior.length > 0
+      ? `rolling ${t.burstWindowS}s count ≥ min(ceiling ${t.burstCeiling}, max(${t.burstMinCalls}, ${t.burstFactor} × median daily peak minute over ${prior.length} prior day(s)))`
+      : `rolling ${t.burstWindowS}s count ≥ ceiling ${t.burstCeiling} (no prior history for a baseline)`;
+    const list = perSeries.get(seriesKey(r.agent, r.tool)) ?? [];
+    list.push({ startMs: r.first_ms - windowMs, endMs: r.last_ms, value: r.peak, threshold, baseline, method, calls: r.n, samples: r.spans });
+    perSeries.set(seriesKey(r.agent, r.tool), list);
+  }
+  const out: Anomaly[] = [];
+  for (const [key, flagged] of perSeries) {
+    const [agent, tool] = key.split('\u0000') as [string, string];
+    for (const e of mergeEpisodes(flagged, windowMs, t.samples)) {
+      out.push(finishAnomaly({
+        type: 'bulk_write_burst', severity: severityByRatio(e.value, e.threshold), agent, tool,
+        startMs: Math.max(e.startMs, range.fromMs - windowMs), endMs: e.endMs,
+        observed: e.value, baseline: e.baseline, threshold: e.threshold, method: e.method, calls: e.calls,
+        explanation: `${agent} called ${tool} ${e.value} times within ${t.burstWindowS}s (threshold ${e.threshold}; usual busiest minute ${e.baseline})`,
+        sample_span_ids: e.samples,
+      }));
+    }
+  }
+  return out;
+}
+
+/** (agent, tool) → day index relative to `from` (negative = before) → busiest calendar minute that day. */
+async function dailyPeakMinutes(ctx: AnalyticsContext, range: TimeRange, params: Record<string, unknown>): Promise<Map<string, Map<number, number>>> {
+  const rows = await runQuery<{ agent: string; tool: string; day: number; peak: number }>(
+    ctx,
+    'bulk_write_burst baseline',
+    `SELECT agent, tool, toInt64(floor((m_ms - {from_ms:Int64}) / 86400000)) AS day, max(n) AS peak
+     FROM (
+       SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), 60000) * 60000 AS m_ms, count() AS n FROM ${toolCallsFinal(ctx)}
+       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+         AND has({risks:Array(String)}, risk) AND ({agent:String} = '' OR agent = {agent:String})
+       GROUP BY agent, tool, m_ms
+     ) GROUP BY agent, tool, day`,
+    { ...params, lookback_ms: ctx.config.anomalies.baselineLookbackMs },
+  );
+  const out = new Map<string, Map<number, number>>();
+  for (const r of rows) {
+    const key = seriesKey(r.agent, r.tool);
+    const m = out.get(key) ?? new Map<number, number>();
+    m.set(r.day, r.peak);
+    out.set(key, m);
+  }
+  return out;
+}

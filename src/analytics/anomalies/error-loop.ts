@@ -1,0 +1,48 @@
+/**
+ * error_loop: N or more failed calls (upstream isError or transport error) of the same tool
+ * in a row within one session: the agent keeps trying something that keeps failing.
+ */
+import { runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { rangeParams, type TimeRange } from '../range.js';
+import { finishAnomaly, severityByRatio } from './common.js';
+import type { Anomaly } from './types.js';
+
+export async function detectErrorLoops(ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined } = {}): Promise<Anomaly[]> {
+  const t = ctx.config.anomalies;
+  const rows = await runQuery<{ agent: string; session: string; tool: string; n: number; first_ms: number; last_ms: number; spans: string[]; etype: string }>(
+    ctx,
+    'error_loop detection',
+    `SELECT agent, session, tool, count() AS n, toUnixTimestamp64Milli(min(ts)) AS first_ms, toUnixTimestamp64Milli(max(ts)) AS last_ms,
+       groupArray({samples:UInt32})(span_id) AS spans, any(error_type) AS etype
+     FROM (
+       SELECT agent, session, tool, is_error, error_type, ts, span_id,
+         sum(changed) OVER (PARTITION BY agent, session, tool ORDER BY ts, span_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
+       FROM (
+         SELECT agent, session, tool, is_error, error_type, ts, span_id,
+           is_error != lagInFrame(is_error, 1, NOT is_error) OVER (PARTITION BY agent, session, tool ORDER BY ts, span_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS changed
+         FROM ${toolCallsFinal(ctx)}
+         WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+           AND ({agent:String} = '' OR agent = {agent:String})
+           AND (agent, session, tool) IN (
+             SELECT agent, session, tool FROM ${toolCallsFinal(ctx)}
+             WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND is_error
+               AND ({agent:String} = '' OR agent = {agent:String})
+             GROUP BY agent, session, tool HAVING count() >= {run:UInt32})
+       )
+     )
+     WHERE is_error
+     GROUP BY agent, session, tool, run HAVING n >= {run:UInt32}
+     ORDER BY agent, first_ms`,
+    { ...rangeParams(range), agent: scope.agent ?? '', run: t.errorRun, samples: t.samples },
+  );
+  return rows.map((r) =>
+    finishAnomaly({
+      type: 'error_loop', severity: severityByRatio(r.n, t.errorRun), agent: r.agent, tool: r.tool,
+      ...(r.session ? { session: r.session } : {}),
+      startMs: r.first_ms, endMs: r.last_ms + 1, observed: r.n, baseline: 0, threshold: t.errorRun, calls: r.n,
+      method: `failed calls of one tool in a row per session ≥ ${t.errorRun}`,
+      explanation: `${r.agent} called ${r.tool} ${r.n} times in a row and every call failed (${r.etype || 'error'})`,
+      sample_span_ids: r.spans,
+    }),
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * new_tool: an agent calls a tool it never called in the lookback before (Elastic's "rare"
+ * idea). The agent itself must have a history (seen at least newToolMinHistoryMs before),
+ * otherwise a new agent would flag every tool it uses.
+ */
+import { Tables } from '../../storage/index.js';
+import { runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import type { TimeRange } from '../range.js';
+import { finishAnomaly, severityByRisk } from './common.js';
+import type { Anomaly } from './types.js';
+
+export async function detectNewTools(ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined } = {}): Promise<Anomaly[]> {
+  const t = ctx.config.anomalies;
+  // First uses only (min is unaffected by a redelivered span, so no FINAL): reads ts, agent, tool.
+  const firsts = await runQuery<{ agent: string; tool: string; first_ms: number; agent_first_ms: number }>(
+    ctx,
+    'new_tool detection',
+    `SELECT * FROM (
+       SELECT agent, tool, toUnixTimestamp64Milli(min(ts)) AS first_ms, min(first_ms) OVER (PARTITION BY agent) AS agent_first_ms
+       FROM ${table(ctx, Tables.TOOL_CALLS)}
+       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+         AND ({agent:String} = '' OR agent = {agent:String})
+       GROUP BY agent, tool
+     ) WHERE first_ms >= {from_ms:Int64} AND first_ms - agent_first_ms >= {min_history_ms:Int64}`,
+    { from_ms: range.fromMs, to_ms: range.toMs, lookback_ms: t.baselineLookbackMs, min_history_ms: t.newToolMinHistoryMs, agent: scope.agent ?? '' },
+  );
+  if (firsts.length === 0) return [];
+  const details = await runQuery<{ agent: string; tool: string; last_ms: number; n: number; risk: string; spans: string[] }>(
+    ctx,
+    'new_tool details',
+    `SELECT agent, tool, toUnixTimestamp64Milli(max(ts)) AS last_ms, count() AS n, anyLast(risk) AS risk, groupArray({samples:UInt32})(span_id) AS spans
+     FROM ${toolCallsFinal(ctx)}
+     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND has(arrayZip({pa:Array(String)}, {pt:Array(String)}), (agent, tool))
+     GROUP BY agent, tool`,
+    { from_ms: range.fromMs, to_ms: range.toMs, pa: firsts.map((f) => f.agent), pt: firsts.map((f) => f.tool), samples: t.samples },
+  );
+  const days = Math.round(t.baselineLookbackMs / 86_400_000);
+  return firsts.flatMap((f) => {
+    const r = details.find((d) => d.agent === f.agent && d.tool === f.tool);
+    if (!r) return [];
+    return [finishAnomaly({
+      type: 'new_tool', severity: severityByRisk(r.risk), agent: f.agent, tool: f.tool,
+      startMs: f.first_ms, endMs: r.last_ms + 1, observed: r.n, baseline: 0, threshold: 1, calls: r.n,
+      method: `first call of this tool by this agent in ${days} days (agent seen since ${new Date(f.agent_first_ms).toISOString()})`,
+      explanation: `${f.agent} started calling ${f.tool}${r.risk ? ` (${r.risk})` : ''}: ${r.n} call(s), none in the previous ${days} days`,
+      sample_span_ids: r.spans,
+    })];
+  });
+}

@@ -1,0 +1,77 @@
+import { ErrorCodes, WardenError, isWardenError, systemClock, type Clock } from '../core/index.js';
+import { Tables, qualified, type StoreDriver } from '../storage/index.js';
+import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig } from './config.js';
+import { rangeParams, type TimeRange } from './range.js';
+
+/** What every analytics function needs: a store connection, thresholds and a clock. */
+export interface AnalyticsContext {
+  store: StoreDriver;
+  config: AnalyticsConfig;
+  clock: Clock;
+}
+
+export function analyticsContext(store: StoreDriver, config: AnalyticsConfig = DEFAULT_ANALYTICS_CONFIG, clock: Clock = systemClock): AnalyticsContext {
+  return { store, config, clock };
+}
+
+/** `tool_calls` read with FINAL: a redelivered span counts once (ReplacingMergeTree). */
+export function toolCallsFinal(ctx: AnalyticsContext): string {
+  return `${qualified(ctx.store.database, Tables.TOOL_CALLS)} FINAL`;
+}
+
+export function table(ctx: AnalyticsContext, name: string): string {
+  return qualified(ctx.store.database, name);
+}
+
+/** The time filter every query uses, over bound `from_ms`/`to_ms` (half-open). */
+export const IN_RANGE = 'ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})';
+
+/** Optional agent/tool filters: an empty bound string means "any". */
+export const AGENT_TOOL_FILTER = "({agent:String} = '' OR agent = {agent:String}) AND ({tool:String} = '' OR tool = {tool:String})";
+
+export interface Filter {
+  agent?: string | undefined;
+  tool?: string | undefined;
+}
+
+export function filterParams(range: TimeRange, filter: Filter = {}): Record<string, unknown> {
+  return { ...rangeParams(range), agent: filter.agent ?? '', tool: filter.tool ?? '' };
+}
+
+/**
+ * Runs an analytics query under the configured time budget. A query that runs past it
+ * becomes one clear error naming what to narrow, never a hang.
+ */
+export async function runQuery<T>(ctx: AnalyticsContext, what: string, sql: string, params: Record<string, unknown>): Promise<T[]> {
+  try {
+    return await ctx.store.query<T>(sql, {
+      params,
+      settings: { max_execution_time: ctx.config.queryBudgetS, timeout_overflow_mode: 'throw' },
+    });
+  } catch (cause) {
+    if (isWardenError(cause, ErrorCodes.STORE_TIMEOUT)) {
+      throw new WardenError(
+        ErrorCodes.STORE_TIMEOUT,
+        `${what} ran past its ${ctx.config.queryBudgetS} s query budget`,
+        { cause, hint: 'narrow the time range (from/to) or filter by agent/tool', details: { field: 'from', reason: 'range too large for the query budget' } },
+      );
+    }
+    throw cause;
+  }
+}
+
+/** Throws 400-style when an agent filter names an agent the store has never seen. */
+export async function assertKnownAgent(ctx: AnalyticsContext, agent: string | undefined): Promise<void> {
+  if (agent === undefined || agent === '') return;
+  const rows = await runQuery<{ n: number }>(
+    ctx,
+    'agent lookup',
+    `SELECT count() AS n FROM (SELECT 1 FROM ${table(ctx, Tables.TOOL_CALLS)} WHERE agent = {agent:String} LIMIT 1)`,
+    { agent },
+  );
+  if ((rows[0]?.n ?? 0) === 0) {
+    throw new WardenError(ErrorCodes.BAD_REQUEST, `agent: unknown agent "${agent}" (no calls recorded)`, {
+      details: { field: 'agent', reason: 'no calls recorded for this agent' },
+    });
+  }
+}

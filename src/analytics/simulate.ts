@@ -1,0 +1,143 @@
+/**
+ * Replays recorded calls, in time order, through the same PolicyEngine the proxy runs, and
+ * compares each simulated decision with the one actually recorded. Limits are re-simulated
+ * from scratch over the range (counters start empty at `from`). Arguments are not recorded,
+ * so argument rules are assumed to pass (see strip-args.ts) and counted as args_unchecked.
+ */
+import { ErrorCodes, WardenError } from '../core/index.js';
+import { PolicyEngine, compilePolicy, formatProblems, type CompiledPolicy, type Decision, type DecisionKind, type PolicyDocument } from '../policy/index.js';
+import type { AnalyticsContext } from './context.js';
+import { isoRange, type TimeRange } from './range.js';
+import { recordedCalls, type RecordedCall } from './replay-source.js';
+import { dependsOnArgs, stripArgRules } from './strip-args.js';
+
+type Counts = Record<DecisionKind, number>;
+const zero = (): Counts => ({ allow: 0, deny: 0, rate_limited: 0, invalid_arguments: 0, approval_required: 0 });
+
+export interface AgentToolOutcome extends Counts {
+  agent: string;
+  tool: string;
+  calls: number;
+  /** Recorded as refused (any decision but allow), whether or not it was enforced. */
+  actual_refused: number;
+  newly_refused: number;
+  newly_allowed: number;
+  args_unchecked: number;
+}
+
+export interface SimulationSample {
+  ts: string;
+  agent: string;
+  tool: string;
+  session: string;
+  span_id: string;
+  decision: DecisionKind;
+  rule: string;
+  reason: string;
+  actual_decision: string;
+}
+
+export interface SimulationResult {
+  summary: {
+    policy_hash: string;
+    from: string;
+    to: string;
+    calls: number;
+    decisions: Counts;
+    actual: Record<string, number>;
+    changed: number;
+    newly_refused: number;
+    newly_allowed: number;
+    args_unchecked: number;
+    note: string;
+  };
+  by_agent_tool: AgentToolOutcome[];
+  samples: SimulationSample[];
+}
+
+export interface SimulateOptions {
+  /** First refused calls kept per agent+tool, and in total. */
+  samplesPerTool?: number;
+  maxSamples?: number;
+}
+
+const ARGS_NOTE = 'arguments are not recorded (only their hash): argument schemas and args.* conditions were assumed to pass; calls they would have checked are counted as args_unchecked';
+
+/** Validates a candidate policy (document or text already parsed) into a compiled policy, or a 400 naming every problem. */
+export function compileCandidate(doc: unknown): CompiledPolicy {
+  const compiled = compilePolicy(doc);
+  if (!compiled.ok) {
+    throw new WardenError(ErrorCodes.POLICY_INVALID, `policy: ${formatProblems(compiled.error).split('\n').join('; ')}`, {
+      details: { field: 'policy', problems: compiled.error },
+    });
+  }
+  return compiled.value;
+}
+
+export async function simulatePolicy(ctx: AnalyticsContext, candidate: unknown, range: TimeRange, opts: SimulateOptions = {}): Promise<SimulationResult> {
+  const original = compileCandidate(candidate);
+  const { doc, index } = stripArgRules(original.source as PolicyDocument);
+  const engine = new PolicyEngine(compileCandidate(doc));
+  const tally = new Tally(opts.samplesPerTool ?? 3, opts.maxSamples ?? 100, (agent, tool) => dependsOnArgs(index, agent, tool));
+  for await (const slice of recordedCalls(ctx, range)) {
+    for (const c of slice) tally.add(c, engine.decide({ tsMs: c.t, agent: c.a, tool: c.o, ...(c.s ? { session: c.s } : {}) }));
+  }
+  return { summary: { policy_hash: original.hash, ...isoRange(range), ...tally.totals(), note: ARGS_NOTE }, by_agent_tool: tally.rows(), samples: tally.samples };
+}
+
+/** Counts per decision, per agent+tool, and the first refused calls. */
+class Tally {
+  readonly samples: SimulationSample[] = [];
+  private readonly byKey = new Map<string, { row: AgentToolOutcome; argsDependent: boolean; sampled: number }>();
+  private readonly decisions = zero();
+  private readonly actual: Record<string, number> = {};
+  private calls = 0;
+  private changed = 0;
+  private newlyRefused = 0;
+  private newlyAllowed = 0;
+  private argsUnchecked = 0;
+
+  constructor(
+    private readonly perTool: number,
+    private readonly maxSamples: number,
+    private readonly argsDependent: (agent: string, tool: string) => boolean,
+  ) {}
+
+  add(c: RecordedCall, d: Decision): void {
+    const key = `${c.a}\u0000${c.o}`;
+    let entry = this.byKey.get(key);
+    if (!entry) {
+      const row: AgentToolOutcome = { agent: c.a, tool: c.o, calls: 0, ...zero(), actual_refused: 0, newly_refused: 0, newly_allowed: 0, args_unchecked: 0 };
+      entry = { row, argsDependent: this.argsDependent(c.a, c.o), sampled: 0 };
+      this.byKey.set(key, entry);
+    }
+    const row = entry.row;
+    this.calls++;
+    row.calls++;
+    row[d.decision]++;
+    this.decisions[d.decision]++;
+    this.actual[c.d] = (this.actual[c.d] ?? 0) + 1;
+    if (entry.argsDependent) { row.args_unchecked++; this.argsUnchecked++; }
+    if (d.decision !== c.d) this.changed++;
+    const wasRefused = c.d !== 'allow';
+    const refused = d.decision !== 'allow';
+    if (wasRefused) row.actual_refused++;
+    if (refused && !wasRefused) { row.newly_refused++; this.newlyRefused++; }
+    if (!refused && wasRefused) { row.newly_allowed++; this.newlyAllowed++; }
+    if (refused && this.samples.length < this.maxSamples && entry.sampled < this.perTool) {
+      entry.sampled++;
+      this.samples.push({ ts: new Date(c.t).toISOString(), agent: c.a, tool: c.o, session: c.s, span_id: c.i, decision: d.decision, rule: d.rule, reason: d.reason, actual_decision: c.d });
+    }
+  }
+
+  totals() {
+    return {
+      calls: this.calls, decisions: this.decisions, actual: this.actual, changed: this.changed,
+      newly_refused: this.newlyRefused, newly_allowed: this.newlyAllowed, args_unchecked: this.argsUnchecked,
+    };
+  }
+
+  rows(): AgentToolOutcome[] {
+    return [...this.byKey.values()].map((e) => e.row).sort((a, b) => a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The CLI's client for a running `warden serve`. Commands probe it first (GET /readyz) and
+ * fall back to opening the store only when nothing answers, because an embedded store can be
+ * opened by one process at a time.
+ */
+import { ErrorCodes, WardenError, errorMessage, type ErrorCode } from '../core/index.js';
+
+export const PROBE_TIMEOUT_MS = 1_500;
+export const REQUEST_TIMEOUT_MS = 120_000;
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  /** True when a Warden serve answers /readyz at the URL with 200. */
+  async probe(): Promise<boolean> {
+    try {
+      const res = await fetch(new URL('/readyz', this.baseUrl), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: this.headers() });
+      await res.arrayBuffer();
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+    const url = new URL(path, this.baseUrl);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return this.request<T>(url, { method: 'GET' });
+  }
+
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>(new URL(path, this.baseUrl), {
+      method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  private headers(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
+  private async request<T>(url: URL, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, headers: { ...init.headers, ...this.headers() }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (cause) {
+      throw new WardenError(ErrorCodes.UPSTREAM, `cannot reach warden serve at ${this.baseUrl}: ${errorMessage(cause)}`, { cause });
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (!res.ok) {
+      const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const code = (Object.values(ErrorCodes) as string[]).includes(error?.code ?? '') ? (error?.code as ErrorCode) : ErrorCodes.UPSTREAM;
+      throw new WardenError(code, error?.message ?? `warden serve answered ${res.status}`, {
+        ...(res.status === 401 ? { hint: 'set WARDEN_API_TOKEN to the token `warden serve` was started with' } : {}),
+      });
+    }
+    return body as T;
+  }
+}

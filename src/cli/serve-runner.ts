@@ -1,0 +1,100 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { analyticsConfig, analyticsContext } from '../analytics/index.js';
+import { buildApp, type WardenApp } from '../api/index.js';
+import { analyticsRoutes } from '../api/routes/analytics.js';
+import { policyRoutes } from '../api/routes/policy.js';
+import type { ServeConfig } from '../config/index.js';
+import { silentLogger, type Logger } from '../core/index.js';
+import { BatchWriter, OtlpReceiver } from '../ingest/index.js';
+import { applyRetention, migrate, type StoreDriver } from '../storage/index.js';
+import { openServeAlerts, loadAlertConfig } from './serve-alerts.js';
+import { openStore } from './store.js';
+
+export interface ServeOptions {
+  config: ServeConfig;
+  logger?: Logger;
+  /** Extra route plugins (the demo, tests); analytics and alerts are wired below. */
+  routes?: FastifyPluginAsync[];
+}
+
+export interface RunningServe {
+  /** Where it listens, e.g. http://127.0.0.1:4318 (the real port when 0 was asked for). */
+  url: string;
+  app: WardenApp;
+  /** The ingest connection (the batch writer's own). */
+  ingestStore: StoreDriver;
+  /** The query connection (readiness, analytics), with a max_execution_time budget. */
+  queryStore: StoreDriver;
+  writer: BatchWriter;
+  receiver: OtlpReceiver;
+  /** Stops accepting, flushes the batch writer, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * `warden serve` as a function: open the store (creating an embedded one), migrate, give
+ * ingest and queries their own connections, listen. The command, the demo and tests share it.
+ */
+export async function startServe(opts: ServeOptions): Promise<RunningServe> {
+  const { config } = opts;
+  const logger = opts.logger ?? silentLogger;
+  const alertConfig = loadAlertConfig(config.alertsFile);
+  const ingestStore = await openStore(config.store);
+  const opened: StoreDriver[] = [ingestStore];
+  try {
+    const migrated = await migrate(ingestStore, { ttlDays: config.retentionDays });
+    if (migrated.applied.length > 0) logger.info('migrations applied', { names: migrated.applied.map((m) => m.name) });
+    for (const change of await applyRetention(ingestStore, config.retentionDays)) logger.info('retention changed', { ...change });
+
+    // A second connection on the same store: a slow analytics query never holds up inserts.
+    const queryStore = await openStore(config.store, { max_execution_time: config.analyticsMaxExecutionSeconds });
+    opened.push(queryStore);
+    const writer = new BatchWriter(ingestStore, {
+      maxBatchRows: config.ingest.maxBatchRows,
+      flushIntervalMs: config.ingest.flushIntervalMs,
+      maxQueueRows: config.ingest.maxQueueRows,
+      logger,
+    });
+    const receiver = new OtlpReceiver(writer, { maxBodyBytes: config.ingest.maxBodyBytes });
+
+    const routes: FastifyPluginAsync[] = [...(opts.routes ?? [])];
+    // ── ANALYTICS: rates, anomalies, suggest and simulate on the query connection, under its budget.
+    const analytics = analyticsContext(queryStore, analyticsConfig({ queryBudgetS: config.analyticsMaxExecutionSeconds }));
+    routes.push(analyticsRoutes(analytics), policyRoutes(analytics));
+    // ── ALERTS: the loop on its own connection; started once listening, stopped first in close().
+    let alertsBaseUrl = '';
+    const alerts = await openServeAlerts({ config, alertConfig, logger, generatorUrl: () => `${alertsBaseUrl}/api/v1/alerts` });
+    opened.push(alerts.store);
+    routes.push(alerts.routes);
+    const stopAlertLoop = (): Promise<void> => alerts.stop();
+
+    const app = buildApp({ config: { apiToken: config.apiToken, maxBodyBytes: config.ingest.maxBodyBytes }, ingest: receiver, store: queryStore, routes, logger });
+    await app.listen({ host: config.host, port: config.port });
+    const url = listenUrl(app, config.host);
+    alertsBaseUrl = url;
+    await alerts.start();
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        await stopAlertLoop();
+        await app.close(); // stops accepting; waits for requests in flight
+        const { unwrittenRows } = await writer.close();
+        if (unwrittenRows > 0) logger.error('some accepted spans could not be written', { rows: unwrittenRows });
+        await queryStore.close();
+        await ingestStore.close();
+      })();
+      return closing;
+    };
+    return { url, app, ingestStore, queryStore, writer, receiver, close };
+  } catch (e) {
+    for (const store of opened.reverse()) await store.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+function listenUrl(app: WardenApp, host: string): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
+import type { WardenEnv } from './env.js';
+
+/** Typed options of `warden proxy`, from its flags and the environment (design.md, "Commands"). */
+export const RECORD_ARGS_MODES = ['none', 'hash', 'redacted', 'full'] as const;
+export type RecordArgsMode = (typeof RECORD_ARGS_MODES)[number];
+export type ProxyMode = 'audit' | 'enforce';
+
+export const DEFAULT_OTLP_ENDPOINT = 'http://127.0.0.1:4318';
+export const DEFAULT_SPOOL_ROOT = '.warden/spool';
+export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_PROXY_TIMEOUT = '60s';
+
+/** Flags as commander hands them over (all strings). */
+export interface ProxyFlags {
+  policy?: string;
+  mode?: string;
+  agent?: string;
+  recordArgs?: string;
+  spool?: string;
+  spoolMaxBytes?: string;
+  timeout?: string;
+  otlp?: string;
+  upstreamUrl?: string;
+  header?: string[];
+  bearer?: string;
+  listen?: string;
+  tokens?: string;
+}
+
+export type UpstreamConfig =
+  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> }
+  | { kind: 'http'; url: string; headers: Record<string, string> };
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface ProxyConfig {
+  policyFile: string | undefined;
+  /** Undefined when `--mode` was not given: the policy file's `mode` applies. */
+  mode: ProxyMode | undefined;
+  agent: string | undefined;
+  recordArgs: RecordArgsMode;
+  spoolDir: string;
+  spoolMaxBytes: number;
+  timeoutMs: number;
+  otlpTracesUrl: string;
+  upstream: UpstreamConfig;
+  listen: ListenAddress | undefined;
+  tokensFile: string | undefined;
+}
+
+const ModeSchema = z.enum(['audit', 'enforce']);
+const RecordArgsSchema = z.enum(RECORD_ARGS_MODES);
+
+function invalid(message: string, hint?: string): WardenError {
+  return new WardenError(ErrorCodes.CONFIG_INVALID, message, hint === undefined ? {} : { hint });
+}
+
+/**
+ * Resolves `warden proxy` options. `command` is everything after `--`;
+ * `processEnv` is handed to a stdio upstream so the wrapped server sees the same environment.
+ */
+export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: WardenEnv, processEnv: NodeJS.ProcessEnv = process.env): ProxyConfig {
+  const mode = flags.mode === undefined ? undefined : parseEnum(ModeSchema, flags.mode, '--mode');
+  const recordArgs = parseEnum(RecordArgsSchema, flags.recordArgs ?? 'hash', '--record-args');
+  const agent = flags.agent ?? env.WARDEN_AGENT_ID;
+  const listen = flags.listen === undefined ? undefined : parseListenAddress(flags.listen);
+  return {
+    policyFile: flags.policy,
+    mode,
+    agent,
+    recordArgs,
+    spoolDir: flags.spool ?? `${DEFAULT_SPOOL_ROOT}/${safePathPart(agent ?? (listen ? `listen-${listen.port}` : 'default'))}`,
+    spoolMaxBytes: flags.spoolMaxBytes === undefined ? DEFAULT_SPOOL_MAX_BYTES : parseByteSize(flags.spoolMaxBytes),
+    timeoutMs: parseTimeout(flags.timeout ?? DEFAULT_PROXY_TIMEOUT),
+    otlpTracesUrl: resolveTracesUrl(flags.otlp, env),
+    upstream: resolveUpstream(flags, command, env, processEnv),
+    listen,
+    tokensFile: flags.tokens,
+  };
+}
+
+function parseEnum<T extends string>(schema: z.ZodEnum<{ [K in T]: K }>, value: string, flag: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalid(`${flag} must be one of ${schema.options.join('|')}, got "${value}"`);
+  return parsed.data as T;
+}
+
+function parseTimeout(text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms <= 0) throw invalid(`--timeout must be positive, got "${text}"`);
+  return ms;
+}
+
+/** The OTLP base URL gets `/v1/traces` appended; the traces-specific variable is used as is (OTel SDK rules). */
+export function resolveTracesUrl(flag: string | undefined, env: WardenEnv): string {
+  if (flag === undefined && env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return checkUrl(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const base = checkUrl(flag ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? DEFAULT_OTLP_ENDPOINT, flag ? '--otlp' : 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  return base.endsWith('/v1/traces') ? base : `${base.replace(/\/+$/, '')}/v1/traces`;
+}
+
+function checkUrl(text: string, what: string): string {
+  if (!z.url({ protocol: /^https?$/ }).safeParse(text).success) throw invalid(`${what} is not an http(s) URL: "${text}"`);
+  return text;
+}
+
+function resolveUpstream(flags: ProxyFlags, command: string[], env: WardenEnv, processEnv: NodeJS.ProcessEnv): UpstreamConfig {
+  if (flags.upstreamUrl !== undefined && command.length > 0) {
+    throw invalid('give either --upstream-url or a command after --, not both');
+  }
+  if (flags.upstreamUrl !== undefined) {
+    const headers = parseHeaders(flags.header ?? []);
+    const bearer = flags.bearer ?? env.WARDEN_UPSTREAM_BEARER;
+    if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
+    return { kind: 'http', url: checkUrl(flags.upstreamUrl, '--upstream-url'), headers };
+  }
+  const [program, ...args] = command;
+  if (program === undefined) {
+    throw invalid('no upstream MCP server given', 'warden proxy [options] -- CMD ARGS…   or   warden proxy --upstream-url URL');
+  }
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(processEnv)) if (value !== undefined) childEnv[key] = value;
+  return { kind: 'stdio', command: program, args, env: childEnv };
+}
+
+function parseHeaders(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw invalid(`--header must look like "Name: value", got "${line}"`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** "127.0.0.1:8080", "[::1]:8080", ":8080" or "8080" (loopback when the host is omitted). */
+export function parseListenAddress(text: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw invalid(`--listen must be HOST:PORT, got "${text}"`, 'e.g. --listen 127.0.0.1:7331');
+  }
+  return { host: match[1] || match[2] || '127.0.0.1', port };
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+export function parseByteSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (!match || unit === undefined) throw invalid(`invalid size "${text}" (use e.g. 64MiB, 500MB, 1048576)`);
+  return Math.floor(Number(match[1]) * unit);
+}
+
+function safePathPart(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_') || 'default';
+}

@@ -1,0 +1,84 @@
+import { isIP } from 'node:net';
+import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
+import type { WardenEnv } from './env.js';
+import { DEFAULT_RETENTION_DAYS, resolveStoreConfig, type StoreConfig, type StoreFlags } from './store.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:4318';
+export const DEFAULT_ALERT_INTERVAL = '15s';
+/** Each analytics query's time budget on its own connection, so it never starves ingest. */
+export const DEFAULT_ANALYTICS_MAX_EXECUTION_S = 30;
+
+/** `warden serve` flags as commander hands them over. */
+export interface ServeFlags extends StoreFlags {
+  listen?: string;
+  apiToken?: string;
+  retentionDays?: string | number;
+  alerts?: string;
+  alertInterval?: string;
+  batchRows?: string | number;
+  flushInterval?: string;
+  maxQueueRows?: string | number;
+  maxBodyBytes?: string | number;
+}
+
+export interface ServeConfig {
+  host: string;
+  port: number;
+  /** Bearer token for the API and the receiver; required when `host` is not loopback. */
+  apiToken: string | undefined;
+  retentionDays: number;
+  alertsFile: string | undefined;
+  alertIntervalMs: number;
+  store: StoreConfig;
+  analyticsMaxExecutionSeconds: number;
+  ingest: { maxBatchRows: number; flushIntervalMs: number; maxQueueRows: number; maxBodyBytes: number };
+}
+
+/** Flags win over the environment. Throws WardenError CONFIG_INVALID with a sentence for the user. */
+export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConfig {
+  const { host, port } = parseListen(flags.listen ?? DEFAULT_LISTEN);
+  const apiToken = flags.apiToken ?? env.WARDEN_API_TOKEN;
+  if (!isLoopbackHost(host) && !apiToken) {
+    throw new WardenError(ErrorCodes.CONFIG_INVALID, `listening on ${host} (not loopback) requires an API token`, {
+      hint: 'pass --api-token TOKEN (or set WARDEN_API_TOKEN); clients then send "Authorization: Bearer TOKEN"',
+    });
+  }
+  return {
+    host,
+    port,
+    apiToken,
+    retentionDays: positiveInt(flags.retentionDays ?? DEFAULT_RETENTION_DAYS, '--retention-days'),
+    alertsFile: flags.alerts,
+    alertIntervalMs: parseDurationMs(flags.alertInterval ?? DEFAULT_ALERT_INTERVAL),
+    store: resolveStoreConfig(flags, env),
+    analyticsMaxExecutionSeconds: DEFAULT_ANALYTICS_MAX_EXECUTION_S,
+    ingest: {
+      maxBatchRows: positiveInt(flags.batchRows ?? 10_000, '--batch-rows'),
+      flushIntervalMs: parseDurationMs(flags.flushInterval ?? '1s'),
+      maxQueueRows: positiveInt(flags.maxQueueRows ?? 200_000, '--max-queue-rows'),
+      maxBodyBytes: positiveInt(flags.maxBodyBytes ?? 64 * 1024 * 1024, '--max-body-bytes'),
+    },
+  };
+}
+
+/** "HOST:PORT", "[::1]:4318" or ":4318" (loopback). Port 0 picks a free port. */
+export function parseListen(text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new WardenError(ErrorCodes.CONFIG_INVALID, `--listen expects HOST:PORT (e.g. 127.0.0.1:4318), got "${text}"`);
+  }
+  const host = match[1] ?? (match[2] || '127.0.0.1');
+  return { host, port };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+function positiveInt(value: string | number, flag: string): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new WardenError(ErrorCodes.CONFIG_INVALID, `${flag} must be a positive integer, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,74 @@
+import { DEFAULT_DATABASE, Tables, assertIdent } from '../storage/schema.js';
+
+/**
+ * A small SELECT builder for panel SQL. Panels are read by people in Grafana's editor,
+ * so the output is laid out one clause per line; identifiers come from storage/schema.ts.
+ */
+export interface SelectSpec {
+  with?: readonly string[];
+  select: readonly string[];
+  from: string;
+  final?: boolean;
+  where?: readonly string[];
+  groupBy?: readonly string[];
+  having?: readonly string[];
+  orderBy?: readonly string[];
+  limit?: number;
+}
+
+export function select(spec: SelectSpec): string {
+  const lines: string[] = [];
+  if (spec.with?.length) lines.push(`WITH ${spec.with.join(',\n  ')}`);
+  lines.push(`SELECT\n  ${spec.select.join(',\n  ')}`);
+  lines.push(`FROM ${spec.from}${spec.final ? ' FINAL' : ''}`);
+  if (spec.where?.length) lines.push(`WHERE ${spec.where.join('\n  AND ')}`);
+  if (spec.groupBy?.length) lines.push(`GROUP BY ${spec.groupBy.join(', ')}`);
+  if (spec.having?.length) lines.push(`HAVING ${spec.having.join(' AND ')}`);
+  if (spec.orderBy?.length) lines.push(`ORDER BY ${spec.orderBy.join(', ')}`);
+  if (spec.limit !== undefined) lines.push(`LIMIT ${Math.trunc(spec.limit)}`);
+  return lines.join('\n');
+}
+
+/** A subquery usable as `FROM (…)`, indented one level. */
+export function subquery(spec: SelectSpec): string {
+  return `(\n  ${select(spec).split('\n').join('\n  ')}\n)`;
+}
+
+/** `db.table` references for the tables panels read, in the database the dashboards target. */
+export interface TableRefs {
+  database: string;
+  otelTraces: string;
+  toolCalls: string;
+  toolCalls1m: string;
+  toolInventory: string;
+}
+
+export function tableRefs(database: string = DEFAULT_DATABASE): TableRefs {
+  const db = assertIdent(database);
+  return {
+    database: db,
+    otelTraces: `${db}.${Tables.OTEL_TRACES}`,
+    toolCalls: `${db}.${Tables.TOOL_CALLS}`,
+    toolCalls1m: `${db}.${Tables.TOOL_CALLS_1M}`,
+    toolInventory: `${db}.${Tables.TOOL_INVENTORY}`,
+  };
+}
+
+/** A SQL string literal for constant text written into panels (never user input). */
+export function literal(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function inList(values: readonly string[]): string {
+  return `(${values.map(literal).join(', ')})`;
+}
+
+/** `$__conditionalAll(cond, $var)`: the plugin's frontend drops `cond` when the variable is All. */
+export function conditionalAll(condition: string, variable: string): string {
+  return `$__conditionalAll(${condition}, $${assertIdent(variable)})`;
+}
+
+/** A multi-value variable as a quoted, escaped list: `${var:singlequote}` → 'a','b'. */
+export function quotedVar(variable: string): string {
+  return `\${${assertIdent(variable)}:singlequote}`;
+}

@@ -1,0 +1,297 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { formatDurationMs, type Clock, type Logger } from '../core/index.js';
+import { isEnforced, type ToolAnnotations } from '../policy/index.js';
+import {
+  ERROR_TYPE_CANCELLED, ErrorType, type CallContext, type DecisionRecorder, type OpenToolCallSpan,
+  type OpenToolsListSpan, type ToolInventoryEntry,
+} from '../telemetry/index.js';
+import { RpcError, errorResponse, firstText, malformedResponse, refusalResponse } from './messages.js';
+import type { PolicyState } from './policy-state.js';
+
+export interface RelayOptions {
+  /** Faces the agent (stdio server transport, one Streamable HTTP session, or in-memory). */
+  agent: Transport;
+  /** Faces the MCP server (stdio child, Streamable HTTP client, or in-memory). */
+  upstream: Transport;
+  policy: PolicyState;
+  recorder: DecisionRecorder;
+  clock: Clock;
+  logger: Logger;
+  timeoutMs: number;
+  /** A trusted identity (flag or bearer token); else the client's `clientInfo.name` when allowed. */
+  agentId: string | undefined;
+  allowClientInfoName: boolean;
+  upstreamLabel: string;
+  networkTransport: string;
+  /** A connection id when the agent transport has no MCP session id (stdio). */
+  sessionId?: string;
+  /** Whether to answer unreadable input with a `"id": null` JSON-RPC error (byte streams only). */
+  answerMalformed: { agent: boolean; upstream: boolean };
+  /** Route server→client messages to the agent request in flight (Streamable HTTP needs a stream). */
+  relateServerMessages: boolean;
+  onClose?: () => void;
+}
+
+interface Pending {
+  method: string;
+  timer: NodeJS.Timeout;
+  toolSpan?: OpenToolCallSpan;
+  listSpan?: OpenToolsListSpan;
+  progressToken?: string | number;
+}
+
+type Message = JSONRPCMessage & { id?: RequestId; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message?: string } };
+
+/**
+ * One agent session relayed to one upstream connection at the Transport level. Only
+ * `tools/call` and `tools/list` are decoded; every other message goes through as it came,
+ * in both directions. Request ids are passed through unchanged: each side keeps its own id
+ * space, and the proxy never originates requests of its own.
+ */
+export class McpRelay {
+  readonly ctx: CallContext;
+  private readonly pending = new Map<RequestId, Pending>();
+  private readonly progress = new Map<string | number, RequestId>();
+  private clientName: string | undefined;
+  private upstreamGone: string | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: RelayOptions) {
+    this.ctx = {
+      agent: opts.agentId ?? 'unknown',
+      upstream: opts.upstreamLabel,
+      mode: opts.policy.mode,
+      policyHash: opts.policy.hash,
+      sessionId: opts.sessionId,
+      networkTransport: opts.networkTransport,
+    };
+  }
+
+  async start(): Promise<void> {
+    const { agent, upstream } = this.opts;
+    agent.onmessage = (message) => this.guard(() => this.fromAgent(message as Message));
+    agent.onerror = (error) => this.onTransportError('agent', error);
+    agent.onclose = () => void this.close();
+    upstream.onmessage = (message) => this.guard(() => this.fromUpstream(message as Message));
+    upstream.onerror = (error) => this.onTransportError('upstream', error);
+    upstream.onclose = () => this.onUpstreamClosed();
+    await upstream.start();
+    await agent.start();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, entry] of this.pending) this.settle(entry, { errorType: ERROR_TYPE_CANCELLED, message: 'agent session closed' });
+    this.pending.clear();
+    await Promise.allSettled([this.opts.upstream.close(), this.opts.agent.close()]);
+    this.opts.onClose?.();
+  }
+
+  private guard(handle: () => void): void {
+    try {
+      handle();
+    } catch (error) {
+      this.opts.logger.error('proxy failed to handle a message', { error: String(error) });
+    }
+  }
+
+  private fromAgent(message: Message): void {
+    const method = message.method;
+    if (method === undefined) return this.toUpstream(message); // a reply to a server→client request
+    if (message.id === undefined) {
+      if (method === 'notifications/cancelled') this.cancelled(message.params?.requestId as RequestId | undefined);
+      return this.toUpstream(message);
+    }
+    if (method === 'tools/call') return this.toolCall(message, message.id);
+    if (method === 'initialize') this.noteClient(message.params);
+    const entry = this.track(message.id, method, message.params);
+    if (method === 'tools/list') entry.listSpan = this.opts.recorder.toolsList(this.refreshCtx(), message.id);
+    this.forward(message, message.id, entry);
+  }
+
+  private toolCall(message: Message, id: RequestId): void {
+    const params = message.params ?? {};
+    const tool = typeof params.name === 'string' ? params.name : '';
+    const ctx = this.refreshCtx();
+    const args = params.arguments;
+    const decision = this.opts.policy.engine.decide({ tsMs: this.opts.clock.nowMs(), agent: ctx.agent, tool, args, session: ctx.sessionId });
+    const enforced = isEnforced(decision.decision, ctx.mode);
+    const span = this.opts.recorder.toolCall(ctx, { tool, requestId: id, args, decision, enforced });
+    if (decision.decision !== 'allow' && ctx.mode === 'enforce') {
+      this.toAgent(refusalResponse(id, decision));
+      span.end({ errorType: ErrorType.POLICY_DENIED, message: decision.reason });
+      return;
+    }
+    const entry = this.track(id, 'tools/call', params);
+    entry.toolSpan = span;
+    this.forward(message, id, entry);
+  }
+
+  private fromUpstream(message: Message): void {
+    if (message.method !== undefined) return this.serverMessage(message);
+    const id = message.id;
+    const entry = id === undefined ? undefined : this.pending.get(id);
+    if (id === undefined || entry === undefined) return; // answered already (timeout or cancellation)
+    this.untrack(id, entry);
+    if (entry.toolSpan) {
+      entry.toolSpan.end(toolOutcome(message));
+    } else if (entry.listSpan) {
+      message = this.toolsListed(message, entry.listSpan);
+    } else if (entry.method === 'initialize') {
+      this.noteServer(message.result);
+    }
+    this.toAgent(message, id);
+  }
+
+  private serverMessage(message: Message): void {
+    let related: RequestId | undefined;
+    if (message.method === 'notifications/progress') {
+      related = this.progress.get(message.params?.progressToken as string | number);
+      const entry = related === undefined ? undefined : this.pending.get(related);
+      if (entry) entry.timer.refresh(); // a server reporting progress is alive
+    } else if (this.opts.relateServerMessages) {
+      for (const key of this.pending.keys()) related = key; // the latest request in flight
+    }
+    this.toAgent(message, related);
+  }
+
+  private toolsListed(message: Message, span: OpenToolsListSpan): Message {
+    const tools = message.result?.tools;
+    if (!Array.isArray(tools)) {
+      span.end(undefined, message.error ? { errorType: ErrorType.UPSTREAM_ERROR, message: String(message.error.message) } : undefined);
+      return message;
+    }
+    const named = tools.filter((t): t is { name: string; annotations?: ToolAnnotations } => typeof (t as { name?: unknown })?.name === 'string');
+    const { engine } = this.opts.policy;
+    engine.setToolAnnotations(named);
+    const agent = this.ctx.agent;
+    const inventory: ToolInventoryEntry[] = named.map((t) => {
+      const entry: ToolInventoryEntry = { name: t.name, annotations: t.annotations, risk: engine.riskOf(agent, t.name) };
+      if (engine.isHidden(agent, t.name)) entry.hidden = true;
+      return entry;
+    });
+    span.end(inventory);
+    if (this.ctx.mode !== 'enforce' || !inventory.some((t) => t.hidden)) return message;
+    const visible = tools.filter((t) => !engine.isHidden(agent, (t as { name?: string }).name ?? ''));
+    return { ...message, result: { ...message.result, tools: visible } } as Message;
+  }
+
+  private track(id: RequestId, method: string, params: Record<string, unknown> | undefined): Pending {
+    const timer = setTimeout(() => this.timedOut(id), this.opts.timeoutMs);
+    const entry: Pending = { method, timer };
+    const token = (params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
+    if (token !== undefined) {
+      entry.progressToken = token;
+      this.progress.set(token, id);
+    }
+    this.pending.set(id, entry);
+    return entry;
+  }
+
+  private untrack(id: RequestId, entry: Pending): void {
+    clearTimeout(entry.timer);
+    this.pending.delete(id);
+    if (entry.progressToken !== undefined) this.progress.delete(entry.progressToken);
+  }
+
+  private forward(message: Message, id: RequestId, entry: Pending): void {
+    if (this.upstreamGone !== undefined) return this.fail(id, entry, RpcError.CONNECTION_CLOSED, this.upstreamGone);
+    this.opts.upstream.send(message).catch((error: unknown) => {
+      this.fail(id, entry, RpcError.CONNECTION_CLOSED, `warden: could not reach the upstream MCP server ${this.ctx.upstream}: ${(error as Error).message ?? error}`);
+    });
+  }
+
+  /** Answers an agent request the upstream will not answer, and closes its span as an upstream error. */
+  private fail(id: RequestId, entry: Pending, code: number, message: string): void {
+    if (this.pending.get(id) !== entry) return;
+    this.untrack(id, entry);
+    this.settle(entry, { errorType: ErrorType.UPSTREAM_ERROR, message });
+    this.toAgent(errorResponse(id, code, message), id);
+  }
+
+  private settle(entry: Pending, outcome: { errorType: string; message: string }): void {
+    clearTimeout(entry.timer);
+    entry.toolSpan?.end(outcome);
+    entry.listSpan?.end(undefined, outcome);
+  }
+
+  private timedOut(id: RequestId): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    const limit = formatDurationMs(this.opts.timeoutMs);
+    this.fail(id, entry, RpcError.REQUEST_TIMEOUT, `warden: the upstream MCP server ${this.ctx.upstream} did not answer ${entry.method} within ${limit}`);
+    this.toUpstream({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: `timed out after ${limit} (warden --timeout)` } } as Message);
+  }
+
+  private cancelled(requestId: RequestId | undefined): void {
+    const entry = requestId === undefined ? undefined : this.pending.get(requestId);
+    if (requestId === undefined || !entry) return;
+    this.untrack(requestId, entry);
+    this.settle(entry, { errorType: ERROR_TYPE_CANCELLED, message: 'cancelled by the agent' });
+  }
+
+  private onUpstreamClosed(): void {
+    if (this.closed) return;
+    this.upstreamGone = `warden: the upstream MCP server ${this.ctx.upstream} has exited or closed the connection; the request was not completed`;
+    this.opts.logger.error('upstream MCP server closed the connection', { upstream: this.ctx.upstream, in_flight: this.pending.size });
+    for (const [id, entry] of [...this.pending]) this.fail(id, entry, RpcError.CONNECTION_CLOSED, this.upstreamGone);
+  }
+
+  private onTransportError(side: 'agent' | 'upstream', error: Error): void {
+    const reply = this.opts.answerMalformed[side] ? malformedResponse(error) : undefined;
+    this.opts.logger.warn(reply ? `malformed JSON-RPC from the ${side}` : `${side} transport error`, { error: error.message.slice(0, 300) });
+    if (!reply) return;
+    if (side === 'agent') this.toAgent(reply);
+    else this.toUpstream(reply as Message);
+  }
+
+  private toAgent(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
+    const options = relatedRequestId === undefined ? undefined : { relatedRequestId };
+    this.opts.agent.send(message, options).catch((error: unknown) => {
+      if (!this.closed) this.opts.logger.debug('could not deliver a message to the agent', { error: String(error) });
+    });
+  }
+
+  private toUpstream(message: Message): void {
+    if (this.upstreamGone !== undefined) return;
+    this.opts.upstream.send(message).catch((error: unknown) => {
+      this.opts.logger.debug('could not deliver a message upstream', { error: String(error) });
+    });
+  }
+
+  private noteClient(params: Record<string, unknown> | undefined): void {
+    const name = (params?.clientInfo as { name?: unknown } | undefined)?.name;
+    if (typeof name === 'string' && name !== '') this.clientName = name;
+    if (this.opts.agentId === undefined && this.opts.allowClientInfoName && this.clientName) this.ctx.agent = this.clientName;
+  }
+
+  private noteServer(result: Record<string, unknown> | undefined): void {
+    const version = result?.protocolVersion;
+    if (typeof version === 'string') {
+      this.ctx.protocolVersion = version;
+      this.opts.upstream.setProtocolVersion?.(version);
+    }
+    const name = (result?.serverInfo as { name?: unknown } | undefined)?.name;
+    if (typeof name === 'string' && name !== '') this.ctx.upstream = name;
+  }
+
+  /** Mode and hash follow policy reloads; the MCP session id appears once Streamable HTTP assigns it. */
+  private refreshCtx(): CallContext {
+    const ctx = this.ctx;
+    ctx.mode = this.opts.policy.mode;
+    ctx.policyHash = this.opts.policy.hash;
+    if (ctx.sessionId === undefined) ctx.sessionId = this.opts.agent.sessionId;
+    return ctx;
+  }
+}
+
+function toolOutcome(message: Message): { errorType: string; message?: string } | undefined {
+  if (message.error) return { errorType: ErrorType.UPSTREAM_ERROR, message: String(message.error.message ?? 'JSON-RPC error') };
+  if (message.result?.isError === true) {
+    const text = firstText(message.result);
+    return text === undefined ? { errorType: ErrorType.TOOL_ERROR } : { errorType: ErrorType.TOOL_ERROR, message: text };
+  }
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { RecordArgsMode } from '../config/index.js';
+import type { Logger } from '../core/index.js';
+import { OtelDecisionRecorder, type DecisionRecorder } from './recorder.js';
+import { Attr, SCOPE_NAME, SERVICE_NAME } from './semconv.js';
+import { DiskSpool } from './spool.js';
+import { SpoolingSpanExporter, postOtlpBody } from './spooling-exporter.js';
+
+export interface TelemetryOptions {
+  recordArgs: RecordArgsMode;
+  logger: Logger;
+  /** OTLP/HTTP traces URL (…/v1/traces). Ignored when `exporter` is given. */
+  tracesUrl?: string;
+  spoolDir?: string;
+  spoolMaxBytes?: number;
+  /** Replaces the OTLP + spool chain (tests hand in the SDK's InMemorySpanExporter). */
+  exporter?: SpanExporter;
+  /** Batch delay; spans reach the endpoint at most this late. */
+  scheduledDelayMillis?: number;
+  /** While the endpoint is down, how often a spooled file is offered again. */
+  retryIntervalMs?: number;
+  serviceVersion?: string;
+}
+
+export interface Telemetry {
+  recorder: DecisionRecorder;
+  /** Present with the OTLP chain: what is waiting on disk and what was dropped. */
+  spool: DiskSpool | undefined;
+}
+
+const LIVE_EXPORT_TIMEOUT_MS = 2_000;
+
+/**
+ * The OTel SDK pipeline: BasicTracerProvider → BatchSpanProcessor → spooling wrapper →
+ * OTLP/HTTP protobuf exporter. Span export is off the call path; the queue is sized for
+ * bursts of several thousand calls a second between two batch exports.
+ */
+export function createTelemetry(opts: TelemetryOptions): Telemetry {
+  let spool: DiskSpool | undefined;
+  let exporter = opts.exporter;
+  if (!exporter) {
+    const tracesUrl = opts.tracesUrl ?? 'http://127.0.0.1:4318/v1/traces';
+    spool = new DiskSpool(opts.spoolDir ?? '.warden/spool/default', opts.spoolMaxBytes ?? 64 * 1024 * 1024, opts.logger);
+    const spooling = new SpoolingSpanExporter({
+      live: new OTLPTraceExporter({ url: tracesUrl, timeoutMillis: LIVE_EXPORT_TIMEOUT_MS }),
+      spool,
+      serialize: (spans) => ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array(),
+      deliver: (body) => postOtlpBody(tracesUrl, body),
+      retryIntervalMs: opts.retryIntervalMs ?? 2_000,
+      logger: opts.logger,
+    });
+    spooling.start();
+    exporter = spooling;
+  }
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ [Attr.SERVICE_NAME]: SERVICE_NAME, 'service.version': opts.serviceVersion ?? '0.1.0' }),
+    spanProcessors: [
+      new BatchSpanProcessor(exporter, {
+        maxQueueSize: 16_384,
+        maxExportBatchSize: 1_024,
+        scheduledDelayMillis: opts.scheduledDelayMillis ?? 1_000,
+        exportTimeoutMillis: 30_000,
+      }),
+    ],
+  });
+  const tracer = provider.getTracer(SCOPE_NAME, opts.serviceVersion ?? '0.1.0');
+  return { recorder: new OtelDecisionRecorder(tracer, opts.recordArgs, opts.logger, provider), spool };
+}

@@ -1,0 +1,38 @@
+/** Columns each panel query must return (dashboard file → "panel title/refId" → column names). */
+export const EXPECTED_COLUMNS: Record<string, Record<string, string[]>> = {
+  'overview.json': {
+    'Tool calls/A': ['calls'],
+    'Denied/A': ['calls'],
+    'Would-deny (audit)/A': ['calls'],
+    'Error rate/A': ['error_rate'],
+    'Calls/s by agent/A': ['time', 'agent', 'calls_per_s'],
+    'Decisions over time/A': ['time', 'outcome', 'calls'],
+    'Top tools/A': ['tool', 'upstream', 'risk', 'calls_total', 'denied', 'would_deny', 'errors_total', 'p99_ms'],
+    'Top agents by write calls/A': ['agent', 'write_calls', 'peak_per_minute', 'active_minutes'],
+    'Upstream latency p50 / p99/A': ['time', 'upstream', 'p50', 'p99'],
+    'Errors/A': ['time', 'error_type', 'errors'],
+    'Anomalies (SQL-detectable)/A': ['start', 'end', 'type', 'agent', 'tool', 'session', 'observed', 'threshold', 'explanation'],
+  },
+  'agent.json': {
+    'Calls/A': ['calls'],
+    'Denied/A': ['calls'],
+    'Would-deny (audit)/A': ['calls'],
+    'Sessions/A': ['sessions'],
+    'Per-tool rate vs policy limit/A': ['time', 'tool', 'calls_per_min'],
+    'Per-tool rate vs policy limit/B': ['time', 'tool', 'limit_per_min'],
+    'Would-deny heatmap/A': ['time', 'tool', 'would_deny'],
+    'Refusals by rule/A': ['tool', 'rule', 'decision', 'outcome', 'calls', 'reason', 'last_seen'],
+    'Session lifecycle/A': ['session', 'first_call', 'last_call', 'starts', 'closes', 'calls', 'would_deny', 'status'],
+    'Recent calls/A': ['ts', 'tool', 'decision', 'enforced', 'mode', 'rule', 'reason', 'duration_ms', 'error_type', 'session', 'upstream', 'trace_id'],
+  },
+  'rollout.json': {
+    'Calls in audit mode/A': ['calls'],
+    'Would-deny/A': ['calls'],
+    'Would-deny share/A': ['would_deny_share'],
+    'Agents ready to enforce/A': ['ready_agents'],
+    'What the current policy would refuse/A': ['agent', 'tool', 'would_deny', 'calls', 'share', 'top_rule', 'reason', 'last_seen', 'policy'],
+    'Would-deny by rule/A': ['time', 'rule', 'would_deny'],
+    'Readiness per agent/A': ['agent', 'status', 'calls', 'would_deny', 'would_deny_recent', 'last_would_deny'],
+    'Offered but never used/A': ['upstream', 'tool', 'risk', 'first_seen', 'last_seen'],
+  },
+};

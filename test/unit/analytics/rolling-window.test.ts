@@ -1,0 +1,39 @@
+// The rolling-window definition on the real store: windows straddling a minute boundary,
+// calls just before `from`, and a span delivered twice counting once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyticsContext, computeRates, listAgents } from '../../../src/analytics/index.js';
+import { Tables } from '../../../src/storage/index.js';
+import { openTestStore } from '../../helpers/store.js';
+
+const base = Date.parse('2026-11-25T10:00:00Z');
+function span(ms: number, id: string, tool = 'session_close') {
+  return {
+    Timestamp: `${ms}000000`, TraceId: 'a'.repeat(32), SpanId: id, SpanName: `tools/call ${tool}`, SpanKind: 'Server', ServiceName: 'warden-proxy',
+    SpanAttributes: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': tool, 'gen_ai.agent.id': 'a1', 'warden.decision': 'allow' },
+  };
+}
+
+test('rolling max counts across a minute boundary (6), not per calendar minute (3)', async () => {
+  const store = await openTestStore();
+  try {
+    const times = [59_500, 59_700, 59_900, 60_100, 60_300, 60_500].map((d) => base + d);
+    const rows = times.map((t, i) => span(t, `${i}`.padStart(16, '0')));
+    rows.push(span(times[5] as number, '5'.padStart(16, '0'))); // redelivered
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, rows);
+    const ctx = analyticsContext(store);
+    const [rate] = await computeRates(ctx, { fromMs: base, toMs: base + 3_600_000 }, 60);
+    assert.deepEqual(rate, { agent: 'a1', tool: 'session_close', calls: 6, mean_per_window: 0.1, p50: 4, p95: 6, p99: 6, max_per_window: 6, window_s: 60 });
+    // Calls before `from` still count in the windows of calls just after it.
+    const [late] = await computeRates(ctx, { fromMs: base + 60_000, toMs: base + 3_600_000 }, 60);
+    assert.equal(late?.calls, 3);
+    assert.equal(late?.max_per_window, 6);
+    // A window of exactly 1 s: (t − 1 s, t] holds 59.5 … 60.3 at 60.3 → 5 calls.
+    const [short] = await computeRates(ctx, { fromMs: base, toMs: base + 3_600_000 }, 1);
+    assert.equal(short?.max_per_window, 5);
+    const [agent] = await listAgents(ctx, { fromMs: base, toMs: base + 3_600_000 });
+    assert.equal(agent?.peak_per_minute, 6);
+  } finally {
+    await store.close();
+  }
+});

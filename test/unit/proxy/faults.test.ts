@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { silentLogger, systemClock } from '../../../src/core/index.js';
+import { PolicyState, startStdioProxy, upstreamFactory } from '../../../src/proxy/index.js';
+import { createTelemetry } from '../../../src/telemetry/index.js';
+import { FAULT_SERVER, startHarness } from '../../helpers/proxy-harness.js';
+
+const faultServer = { command: process.execPath, args: ['--import', 'tsx', FAULT_SERVER] };
+
+describe('proxy faults (in-process relay, real child upstream)', () => {
+  it('cuts an upstream that never answers at the timeout, with a span marked upstream_error', async () => {
+    const h = await startHarness({ upstream: faultServer, agentId: 'a', timeoutMs: 2000 });
+    try {
+      const started = Date.now();
+      await assert.rejects(h.client.callTool({ name: 'hang', arguments: {} }), (error: unknown) => {
+        assert.ok(error instanceof McpError);
+        assert.equal(error.code, -32001);
+        assert.match(error.message, /did not answer tools\/call within 2s/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5000);
+      const echo = await h.client.callTool({ name: 'echo', arguments: { message: 'still up' } });
+      assert.deepEqual(echo.content, [{ type: 'text', text: 'echo: still up' }]);
+      const span = (await h.spans()).find((s) => s.name === 'tools/call hang');
+      assert.equal(span?.attributes['error.type'], 'upstream_error');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('answers a call in flight when the upstream crashes, and every later request, with a clear error', async () => {
+    const h = await startHarness({ upstream: faultServer, agentId: 'a' });
+    try {
+      await assert.rejects(h.client.callTool({ name: 'crash', arguments: {} }), /upstream MCP server fault-server has exited/);
+      await assert.rejects(h.client.callTool({ name: 'echo', arguments: { message: 'x' } }), /has exited or closed the connection/);
+      const spans = await h.spans();
+      assert.equal(spans.find((s) => s.name === 'tools/call crash')?.attributes['error.type'], 'upstream_error');
+      assert.equal(spans.find((s) => s.name === 'tools/call echo')?.attributes['error.type'], 'upstream_error');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('keeps the session up when the upstream prints a non-JSON line', async () => {
+    const h = await startHarness({ upstream: faultServer, agentId: 'a' });
+    try {
+      const result = await h.client.callTool({ name: 'garbage', arguments: {} });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'after garbage' }]);
+      const echo = await h.client.callTool({ name: 'echo', arguments: { message: 'ok' } });
+      assert.deepEqual(echo.content, [{ type: 'text', text: 'echo: ok' }]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('answers malformed JSON-RPC from the agent with the spec error and id null, then keeps serving', async () => {
+    const telemetry = createTelemetry({ recordArgs: 'hash', logger: silentLogger, exporter: new InMemorySpanExporter() });
+    const policy = await PolicyState.load({ file: undefined, modeOverride: undefined, recorder: telemetry.recorder, logger: silentLogger });
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const lines: Array<Record<string, unknown>> = [];
+    let buffered = '';
+    stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
+        buffered = buffered.slice(nl + 1);
+      }
+    });
+    const proxy = await startStdioProxy(
+      { policy, recorder: telemetry.recorder, upstream: upstreamFactory({ kind: 'stdio', ...faultServer, env: { PATH: process.env.PATH ?? '' } }), clock: systemClock, logger: silentLogger, timeoutMs: 5000, agentId: 'a' },
+      { stdin, stdout },
+    );
+    const waitLines = async (n: number) => {
+      while (lines.length < n) await once(stdout, 'data');
+    };
+    try {
+      stdin.write('this is not json\n');
+      await waitLines(1);
+      assert.deepEqual(lines[0], { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the message is not valid JSON' } });
+      stdin.write('{"jsonrpc":"2.0","id":7}\n');
+      await waitLines(2);
+      assert.equal((lines[1]?.error as { code: number }).code, -32600);
+      assert.equal(lines[1]?.id, null);
+      stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) + '\n');
+      await waitLines(3);
+      assert.equal(((lines[2]?.result as { serverInfo: { name: string } }).serverInfo).name, 'fault-server');
+      stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 'ping-1', method: 'ping' }) + '\n');
+      await waitLines(4);
+      assert.deepEqual(lines[3], { jsonrpc: '2.0', id: 'ping-1', result: {} });
+    } finally {
+      stdin.end();
+      await proxy.done;
+      await telemetry.recorder.shutdown();
+    }
+  });
+});

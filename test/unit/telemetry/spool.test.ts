@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createLogger, silentLogger } from '../../../src/core/index.js';
+import { DiskSpool, createTelemetry, type CallContext } from '../../../src/telemetry/index.js';
+import { OtlpReceiver } from '../../helpers/otlp-receiver.js';
+
+const root = mkdtempSync(join(tmpdir(), 'warden-spool-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const ctx: CallContext = { agent: 'a', upstream: 'u', mode: 'audit', policyHash: 'h' };
+const allow = { decision: 'allow', rule: 'default', reason: 'allowed by default', risk: 'read' } as const;
+
+describe('disk spool', () => {
+  it('writes files atomically, keeps the oldest first, and drops the oldest only past the bound, counting spans', async () => {
+    const dir = join(root, 'bound');
+    const warnings: string[] = [];
+    const spool = new DiskSpool(dir, 250, createLogger({ write: (l) => void warnings.push(l) }));
+    await spool.write(new Uint8Array(100), 3);
+    await spool.write(new Uint8Array(100), 4);
+    assert.equal(spool.dropped, 0);
+    await spool.write(new Uint8Array(100), 5);
+    assert.equal(spool.dropped, 3);
+    assert.equal(spool.pendingSpans, 9);
+    assert.match(warnings.join('\n'), /dropped the oldest spans dropped=3/);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.tmp')), []);
+    const claimed = await spool.claimOldest();
+    assert.equal(claimed?.entry.spans, 4);
+    await spool.release(claimed!);
+    const reopened = new DiskSpool(dir, 250, silentLogger);
+    await reopened.init();
+    assert.equal(reopened.pendingSpans, 9, 'a restart finds what is waiting');
+  });
+
+  it('releases claims left by a dead process on start', async () => {
+    const dir = join(root, 'claims');
+    const spool = new DiskSpool(dir, 1000, silentLogger);
+    await spool.write(new Uint8Array(10), 2);
+    const [name] = readdirSync(dir);
+    rmSync(join(dir, name as string));
+    writeFileSync(join(dir, `${name}.claim-999999999`), new Uint8Array(10));
+    const reopened = new DiskSpool(dir, 1000, silentLogger);
+    await reopened.init();
+    assert.equal(reopened.pendingSpans, 2);
+  });
+});
+
+describe('spooling OTLP export (real OTel SDK, real OTLP/HTTP protobuf exporter)', () => {
+  it('spools while the endpoint is down and delivers every span exactly once when it returns', async () => {
+    const receiver = await OtlpReceiver.start();
+    await receiver.down();
+    const spoolDir = join(root, 'deliver');
+    const { recorder, spool } = createTelemetry({
+      recordArgs: 'hash', logger: silentLogger, tracesUrl: `${receiver.url}/v1/traces`, spoolDir,
+      scheduledDelayMillis: 50, retryIntervalMs: 200,
+    });
+    try {
+      for (let i = 0; i < 5; i++) recorder.toolCall(ctx, { tool: `t${i}`, requestId: i, args: { i }, decision: allow, enforced: true }).end();
+      await recorder.forceFlush();
+      assert.equal(spool?.pendingSpans, 5, 'all five spans are on disk');
+      assert.equal(receiver.spans.length, 0);
+
+      await receiver.up();
+      await receiver.waitFor((s) => s.length >= 5);
+      for (let i = 5; i < 8; i++) recorder.toolCall(ctx, { tool: `t${i}`, requestId: i, args: { i }, decision: allow, enforced: true }).end();
+      await recorder.forceFlush();
+      await receiver.waitFor((s) => s.length >= 8);
+      await new Promise((r) => setTimeout(r, 300));
+      const ids = receiver.spans.map((s) => s.spanId);
+      assert.equal(ids.length, 8);
+      assert.equal(new Set(ids).size, 8, 'no span delivered twice');
+      assert.deepEqual(receiver.spans.map((s) => s.name).sort(), [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `tools/call t${i}`));
+      assert.equal(spool?.pendingFiles, 0);
+      assert.deepEqual(readdirSync(spoolDir), [], 'delivered files are removed');
+      assert.equal(receiver.spans[0]?.resource['service.name'], 'warden-proxy');
+    } finally {
+      await recorder.shutdown();
+      await receiver.down();
+    }
+  });
+});
