@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveServeConfig } from '../src/config/index.js';
@@ -28,6 +29,8 @@ const BATCH_BYTES = 32 * 1024 * 1024;
 const only = argv.flatMap((a, i) => (argv[i - 1] === '--only' ? [a] : []));
 const part = (name: string) => only.length === 0 || only.includes(name);
 
+const SENDER = fileURLToPath(new URL('./ingest-sender.ts', import.meta.url));
+const WARDEN_BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'warden-bench-ingest-'));
 const templatePath = join(work, 'template.json');
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
@@ -86,7 +89,7 @@ async function ceiling(bodies: Buffer[]): Promise<{ spansPerS: number; ms: numbe
 }
 
 function runSender(url: string, extra: string[], onStart: () => void): { child: ChildProcess; result: Promise<{ spans: number; statuses: Record<string, number> }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest-sender.ts', templatePath, `${url}/v1/traces`, '--concurrency', String(CONCURRENCY), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', SENDER, templatePath, `${url}/v1/traces`, '--concurrency', String(CONCURRENCY), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const result = new Promise<{ spans: number; statuses: Record<string, number> }>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
@@ -123,7 +126,7 @@ function rssMiB(pid: number): number {
 
 async function startServeChild(store: string): Promise<{ child: ChildProcess; url: string; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['src/cli/bin.js', 'serve', '--store', store, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [WARDEN_BIN, 'serve', '--store', store, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {

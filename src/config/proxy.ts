@@ -48,6 +48,8 @@ export interface ProxyConfig {
   spoolMaxBytes: number;
   timeoutMs: number;
   otlpTracesUrl: string;
+  /** Sent with every OTLP request, live or from the spool (e.g. serve's bearer token). */
+  otlpHeaders: Record<string, string>;
   upstream: UpstreamConfig;
   listen: ListenAddress | undefined;
   tokensFile: string | undefined;
@@ -78,6 +80,7 @@ export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: Wa
     spoolMaxBytes: flags.spoolMaxBytes === undefined ? DEFAULT_SPOOL_MAX_BYTES : parseByteSize(flags.spoolMaxBytes),
     timeoutMs: parseTimeout(flags.timeout ?? DEFAULT_PROXY_TIMEOUT),
     otlpTracesUrl: resolveTracesUrl(flags.otlp, env),
+    otlpHeaders: resolveOtlpHeaders(env),
     upstream: resolveUpstream(flags, command, env, processEnv),
     listen,
     tokensFile: flags.tokens,
@@ -101,6 +104,23 @@ export function resolveTracesUrl(flag: string | undefined, env: WardenEnv): stri
   if (flag === undefined && env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return checkUrl(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
   const base = checkUrl(flag ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? DEFAULT_OTLP_ENDPOINT, flag ? '--otlp' : 'OTEL_EXPORTER_OTLP_ENDPOINT');
   return base.endsWith('/v1/traces') ? base : `${base.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/**
+ * OTLP headers per the OTel SDK rules ("k=v,k2=v2", URL-encoded; the traces-specific variable
+ * wins per key). WARDEN_API_TOKEN, when set, becomes the bearer token `warden serve` expects.
+ */
+export function resolveOtlpHeaders(env: WardenEnv): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const raw of [env.OTEL_EXPORTER_OTLP_HEADERS, env.OTEL_EXPORTER_OTLP_TRACES_HEADERS]) {
+    for (const pair of (raw ?? '').split(',')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      headers[decodeURIComponent(pair.slice(0, eq).trim()).toLowerCase()] = decodeURIComponent(pair.slice(eq + 1).trim());
+    }
+  }
+  if (env.WARDEN_API_TOKEN && headers.authorization === undefined) headers.authorization = `Bearer ${env.WARDEN_API_TOKEN}`;
+  return headers;
 }
 
 function checkUrl(text: string, what: string): string {

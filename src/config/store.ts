@@ -4,6 +4,8 @@ import type { WardenEnv } from './env.js';
 
 export const DEFAULT_STORE_DIR = '.warden/data';
 export const DEFAULT_API_URL = 'http://127.0.0.1:4318';
+/** The same API as a browser on the Grafana host reaches it (dashboard links). */
+export const DEFAULT_BROWSER_API_URL = 'http://localhost:4318';
 
 /** Where the store is: embedded chDB in a directory (default) or a ClickHouse server. */
 export const StoreConfigSchema = z.discriminatedUnion('kind', [

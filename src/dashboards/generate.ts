@@ -9,8 +9,9 @@ import { overviewDashboard } from './overview.js';
 import { datasourceProvisioning, dashboardsProvider } from './provisioning.js';
 import { rolloutDashboard } from './rollout.js';
 import { tableRefs } from './sql.js';
+import { DEFAULT_BROWSER_API_URL } from '../config/index.js';
 
-export const DEFAULT_WARDEN_API_URL = 'http://localhost:4318';
+export const DEFAULT_WARDEN_API_URL = DEFAULT_BROWSER_API_URL;
 
 export interface GenerateOptions {
   database?: string;

@@ -41,7 +41,7 @@ interface Batch {
 // maxBatchBytes), and when idle 10k rows or 1 s starts an insert.
 const DEFAULTS = {
   maxBatchRows: 10_000,
-  maxBatchBytes: 16 * 1024 * 1024,
+  maxBatchBytes: 32 * 1024 * 1024,
   flushIntervalMs: 1000,
   maxQueueRows: 200_000,
   maxQueueBytes: 96 * 1024 * 1024,

@@ -14,6 +14,8 @@ export interface TelemetryOptions {
   logger: Logger;
   /** OTLP/HTTP traces URL (…/v1/traces). Ignored when `exporter` is given. */
   tracesUrl?: string;
+  /** Headers on every OTLP request (live and spooled), e.g. Authorization for warden serve. */
+  headers?: Record<string, string>;
   spoolDir?: string;
   spoolMaxBytes?: number;
   /** Replaces the OTLP + spool chain (tests hand in the SDK's InMemorySpanExporter). */
@@ -45,10 +47,10 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     const tracesUrl = opts.tracesUrl ?? 'http://127.0.0.1:4318/v1/traces';
     spool = new DiskSpool(opts.spoolDir ?? '.warden/spool/default', opts.spoolMaxBytes ?? 64 * 1024 * 1024, opts.logger);
     const spooling = new SpoolingSpanExporter({
-      live: new OTLPTraceExporter({ url: tracesUrl, timeoutMillis: LIVE_EXPORT_TIMEOUT_MS }),
+      live: new OTLPTraceExporter({ url: tracesUrl, timeoutMillis: LIVE_EXPORT_TIMEOUT_MS, headers: { ...opts.headers } }),
       spool,
       serialize: (spans) => ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array(),
-      deliver: (body) => postOtlpBody(tracesUrl, body),
+      deliver: (body) => postOtlpBody(tracesUrl, body, undefined, opts.headers),
       retryIntervalMs: opts.retryIntervalMs ?? 2_000,
       logger: opts.logger,
     });

@@ -149,18 +149,22 @@ export class SpoolingSpanExporter implements SpanExporter {
   }
 }
 
-/** POSTs a raw OTLP protobuf body; 2xx delivered, 429/502/503/504 and network errors retry, other 4xx/5xx are final. */
-export async function postOtlpBody(url: string, body: Uint8Array, timeoutMs = 10_000): Promise<DeliveryOutcome> {
+/**
+ * POSTs a raw OTLP protobuf body; 2xx delivered, 429/502/503/504 and network errors retry,
+ * other 4xx/5xx are final. 401/403 also stay in the spool: a missing or wrong token is an
+ * operator's mistake to fix, not a reason to lose the record.
+ */
+export async function postOtlpBody(url: string, body: Uint8Array, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<DeliveryOutcome> {
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf' },
+      headers: { ...headers, 'content-type': 'application/x-protobuf' },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer().catch(() => undefined);
     if (response.ok) return 'delivered';
-    return [429, 502, 503, 504].includes(response.status) ? 'retry' : 'rejected';
+    return [401, 403, 429, 502, 503, 504].includes(response.status) ? 'retry' : 'rejected';
   } catch {
     return 'retry';
   }

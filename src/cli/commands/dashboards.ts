@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_ALERT_RULES, loadAlertsFile } from '../../alerts/parse.js';
-import { DEFAULT_WARDEN_API_URL, diffArtifacts, generateArtifacts, writeArtifacts } from '../../dashboards/index.js';
+import { DEFAULT_BROWSER_API_URL } from '../../config/index.js';
 import { DEFAULT_DATABASE } from '../../storage/index.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -22,8 +21,11 @@ export function registerDashboardsCommand(program: Command): void {
     .option('--check', 'write nothing; exit 1 if the files in --out differ from what would be generated')
     .option('--database <db>', 'ClickHouse database the panels query', DEFAULT_DATABASE)
     .option('--alerts <file>', 'alerts file whose metric rules become Grafana alert rules (default: Warden\'s default rules)')
-    .option('--warden-api-url <url>', 'default base URL of warden serve for the dashboards\' API links', DEFAULT_WARDEN_API_URL)
-    .action((flags: DashboardsFlags) => {
+    .option('--warden-api-url <url>', 'default base URL of warden serve for the dashboards\' API links', DEFAULT_BROWSER_API_URL)
+    .action(async (flags: DashboardsFlags) => {
+      // Loaded on use: the Grafana foundation SDK is only needed here.
+      const { DEFAULT_ALERT_RULES, loadAlertsFile } = await import('../../alerts/parse.js');
+      const { diffArtifacts, generateArtifacts, writeArtifacts } = await import('../../dashboards/index.js');
       const rules = flags.alerts ? loadAlertsFile(flags.alerts).rules : DEFAULT_ALERT_RULES;
       const artifacts = generateArtifacts({ database: flags.database, alertRules: rules, wardenApiUrl: flags.wardenApiUrl });
       const outDir = resolve(flags.out);

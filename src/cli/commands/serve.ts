@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { readEnv, resolveServeConfig, type ServeFlags } from '../../config/index.js';
 import { createLogger, type LogLevel } from '../../core/index.js';
-import { startServe } from '../serve-runner.js';
 import { addStoreOptions } from '../store.js';
 
 export function registerServeCommand(program: Command): void {
@@ -21,6 +20,8 @@ export function registerServeCommand(program: Command): void {
     const env = readEnv();
     const config = resolveServeConfig(flags, env);
     const logger = createLogger({ level: (env.WARDEN_LOG_LEVEL as LogLevel | undefined) ?? 'info', json: env.WARDEN_LOG_FORMAT === 'json' });
+    // Loaded on use, so the other commands (a proxy above all) never pay for fastify and chDB.
+    const { startServe } = await import('../serve-runner.js');
     const running = await startServe({ config, logger });
     const where = config.store.kind === 'embedded' ? `embedded store ${config.store.path}` : `ClickHouse ${running.ingestStore.location}`;
     process.stdout.write(`warden serve listening on ${running.url} (${where}, database ${config.store.database})\n`);

@@ -1,0 +1,84 @@
+/**
+ * The running side of `warden proxy`: wires the policy engine, the OTel pipeline (OTLP + disk
+ * spool) and the MCP relay; owns signals (SIGHUP reloads the policy; SIGTERM/SIGINT/stdin close
+ * shut down cleanly, flushing spans and ending the child).
+ */
+import { ErrorCodes, WardenError, createLogger, systemClock, type Logger, type LogLevel } from '../core/index.js';
+import { isLoopbackHost, readEnv, resolveProxyConfig, type ProxyConfig, type ProxyFlags, type WardenEnv } from '../config/index.js';
+import { PolicyState, TokenDirectory, startHttpProxy, startStdioProxy, upstreamFactory, type ProxyDeps, type RunningProxy } from '../proxy/index.js';
+import { createTelemetry, type Telemetry } from '../telemetry/index.js';
+import { EXIT } from './exit-codes.js';
+
+const SHUTDOWN_GRACE_MS = 8_000;
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export async function runProxy(command: string[], flags: ProxyFlags): Promise<number> {
+  const env = readEnv();
+  const config = resolveProxyConfig(flags, command, env);
+  const logger = proxyLogger(env);
+  const telemetry = createTelemetry({
+    recordArgs: config.recordArgs,
+    logger,
+    tracesUrl: config.otlpTracesUrl,
+    headers: config.otlpHeaders,
+    spoolDir: config.spoolDir,
+    spoolMaxBytes: config.spoolMaxBytes,
+  });
+  let running: RunningProxy | undefined;
+  let stopWatching = () => {};
+  const shutdown = once(async () => {
+    setTimeout(() => process.exit(process.exitCode ?? EXIT.OK), SHUTDOWN_GRACE_MS).unref();
+    stopWatching();
+    await running?.close();
+    await telemetry.recorder.shutdown();
+  });
+  try {
+    const policy = await PolicyState.load({ file: config.policyFile, modeOverride: config.mode, recorder: telemetry.recorder, logger });
+    running = await startFront(config, policy, telemetry, logger);
+    stopWatching = policy.watch();
+    process.on('SIGHUP', () => void policy.reload('SIGHUP'));
+    process.once('SIGTERM', () => void shutdown());
+    process.once('SIGINT', () => void shutdown());
+    await running.done;
+  } finally {
+    await shutdown();
+  }
+  return EXIT.OK;
+}
+
+async function startFront(config: ProxyConfig, policy: PolicyState, telemetry: Telemetry, logger: Logger): Promise<RunningProxy> {
+  const deps: ProxyDeps = {
+    policy,
+    recorder: telemetry.recorder,
+    upstream: upstreamFactory(config.upstream),
+    clock: systemClock,
+    logger,
+    timeoutMs: config.timeoutMs,
+    agentId: config.agent,
+  };
+  if (!config.listen) {
+    if (policy.mode === 'enforce' && config.agent === undefined) {
+      logger.warn('enforce mode without --agent: the client\'s self-declared name is used as its identity');
+    }
+    return startStdioProxy(deps, { stdin: process.stdin, stdout: process.stdout });
+  }
+  if (!isLoopbackHost(config.listen.host) && !config.tokensFile) {
+    throw new WardenError(ErrorCodes.CONFIG_INVALID, `listening on ${config.listen.host} (not loopback) requires --tokens`, {
+      hint: 'map each agent to the sha256 of its bearer token in a tokens file: {"agents": {"a1": {"token_sha256": "…"}}}',
+    });
+  }
+  const tokens = config.tokensFile ? await TokenDirectory.load(config.tokensFile) : TokenDirectory.empty();
+  const proxy = await startHttpProxy(deps, { ...config.listen, tokens });
+  logger.info(`listening on ${proxy.url}`, { mode: policy.mode, policy: config.policyFile ?? '(none: allow all)' });
+  return proxy;
+}
+
+function proxyLogger(env: WardenEnv): Logger {
+  const level = LOG_LEVELS.find((l) => l === env.WARDEN_LOG_LEVEL) ?? 'info';
+  return createLogger({ level, json: env.WARDEN_LOG_FORMAT === 'json' });
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let started: Promise<void> | undefined;
+  return () => (started ??= fn());
+}
