@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Session } from 'chdb';
-import { ErrorCodes, WardenError, err, errorMessage, ok, type Result } from '../core/index.js';
-import { OUTPUT_SETTINGS, settingsClause, type InsertOptions, type QueryOptions, type StoreDriver } from './driver.js';
+import { ErrorCodes, WardenError, errorMessage, type Result } from '../core/index.js';
+import { OUTPUT_SETTINGS, pingByVersion, settingsClause, type InsertOptions, type QueryOptions, type StoreDriver } from './driver.js';
 import { assertIdent, quoteIdent } from './schema.js';
 
 export interface ChdbDriverOptions {
@@ -75,13 +75,8 @@ export class ChdbDriver implements StoreDriver {
     }
   }
 
-  async ping(): Promise<Result<{ version: string }, string>> {
-    try {
-      const rows = await this.query<{ v: string }>('SELECT version() AS v');
-      return ok({ version: rows[0]?.v ?? 'unknown' });
-    } catch (e) {
-      return err(errorMessage(e));
-    }
+  ping(): Promise<Result<{ version: string }, string>> {
+    return pingByVersion(this);
   }
 
   async close(): Promise<void> {

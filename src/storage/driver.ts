@@ -1,4 +1,4 @@
-import type { Result } from '../core/index.js';
+import { err, errorMessage, ok, type Result } from '../core/index.js';
 
 /** Settings values passed to ClickHouse (e.g. max_execution_time). */
 export type Settings = Record<string, string | number | boolean>;
@@ -63,4 +63,14 @@ function formatSettingValue(value: string | number | boolean): string {
   }
   if (typeof value === 'boolean') return value ? '1' : '0';
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Both drivers' `ping()`: the server's version, or why it could not be asked. */
+export async function pingByVersion(driver: Pick<StoreDriver, 'query'>): Promise<Result<{ version: string }, string>> {
+  try {
+    const rows = await driver.query<{ v: string }>('SELECT version() AS v');
+    return ok({ version: rows[0]?.v ?? 'unknown' });
+  } catch (e) {
+    return err(errorMessage(e));
+  }
 }

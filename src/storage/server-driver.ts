@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
-import { ErrorCodes, WardenError, err, errorMessage, ok, type Result } from '../core/index.js';
-import { OUTPUT_SETTINGS, type InsertOptions, type QueryOptions, type Settings, type StoreDriver } from './driver.js';
+import { ErrorCodes, WardenError, errorMessage, type Result } from '../core/index.js';
+import { OUTPUT_SETTINGS, pingByVersion, type InsertOptions, type QueryOptions, type Settings, type StoreDriver } from './driver.js';
 import { qualified, quoteIdent } from './schema.js';
 import { checkServerVersion } from './server-version.js';
 
@@ -135,13 +135,8 @@ export class ServerDriver implements StoreDriver {
     });
   }
 
-  async ping(): Promise<Result<{ version: string }, string>> {
-    try {
-      const rows = await this.query<{ v: string }>('SELECT version() AS v');
-      return ok({ version: rows[0]?.v ?? 'unknown' });
-    } catch (e) {
-      return err(errorMessage(e));
-    }
+  ping(): Promise<Result<{ version: string }, string>> {
+    return pingByVersion(this);
   }
 
   async close(): Promise<void> {

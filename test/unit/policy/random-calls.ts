@@ -1,17 +1,9 @@
 // Seeded random call sequences for the property tests (deterministic for a given seed).
 import type { ToolCall } from '../../../src/policy/index.js';
+import { prng } from '../../../examples/workload/generate.js';
 
-/** mulberry32: a tiny, well-distributed 32-bit PRNG. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded mulberry32 generator the example workload uses. */
+export const seededRandom = prng;
 
 export const PROPERTY_POLICY = {
   version: '1',
