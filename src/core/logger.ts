@@ -26,7 +26,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const bindings = opts.bindings ?? {};
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < level) return;
-    const all = { ...bindings, ...fields };
+    // Undefined fields are absent, not "k=undefined".
+    const all = Object.fromEntries(Object.entries({ ...bindings, ...fields }).filter(([, v]) => v !== undefined));
     if (opts.json) {
       write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...all }));
       return;

@@ -9,7 +9,7 @@
 import { runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { median } from '../stats.js';
-import { DAY_MS, finishAnomaly, mergeEpisodes, seriesKey, severityByRatio, type Flagged } from './common.js';
+import { DAY_MS, burstSeverity, finishAnomaly, mergeEpisodes, seriesKey, type Flagged } from './common.js';
 import type { Anomaly } from './types.js';
 
 interface Scope {
@@ -67,7 +67,7 @@ export async function detectBulkWriteBursts(ctx: AnalyticsContext, range: TimeRa
     const [agent, tool] = key.split('\u0000') as [string, string];
     for (const e of mergeEpisodes(flagged, windowMs, t.samples)) {
       out.push(finishAnomaly({
-        type: 'bulk_write_burst', severity: severityByRatio(e.value, e.threshold), agent, tool,
+        type: 'bulk_write_burst', severity: burstSeverity(e.value, e.threshold), agent, tool,
         startMs: Math.max(e.startMs, range.fromMs - windowMs), endMs: e.endMs,
         observed: e.value, baseline: e.baseline, threshold: e.threshold, method: e.method, calls: e.calls,
         explanation: `${agent} called ${tool} ${e.value} times within ${t.burstWindowS}s (threshold ${e.threshold}; usual busiest minute ${e.baseline})`,

@@ -19,6 +19,15 @@ export function severityByRatio(observed: number, threshold: number): Severity {
   return 'low';
 }
 
+/**
+ * A write burst at least twice its threshold is at least high: "hundreds of times a minute"
+ * against a ceiling of 120 must page someone even though the ratio alone says medium.
+ */
+export function burstSeverity(observed: number, threshold: number): Severity {
+  const byRatio = severityByRatio(observed, threshold);
+  return observed >= 2 * threshold && (byRatio === 'low' || byRatio === 'medium') ? 'high' : byRatio;
+}
+
 export function severityByRisk(risk: string): Severity {
   if (risk === 'destructive' || risk === 'financial') return 'high';
   if (risk === 'write' || risk === 'execute') return 'medium';
