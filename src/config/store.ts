@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_DATABASE, DEFAULT_RETENTION_DAYS } from '../storage/schema.js';
 import type { WardenEnv } from './env.js';
 
+/** The database Warden's tables live in, unless configured otherwise. */
+export const DEFAULT_DATABASE = 'warden';
+export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_STORE_DIR = '.warden/data';
 export const DEFAULT_API_URL = 'http://127.0.0.1:4318';
 /** The same API as a browser on the Grafana host reaches it (dashboard links). */
@@ -45,4 +47,3 @@ export function resolveStoreConfig(flags: StoreFlags, env: WardenEnv): StoreConf
   return StoreConfigSchema.parse({ kind: 'embedded', path: flags.store ?? env.WARDEN_STORE ?? DEFAULT_STORE_DIR, database });
 }
 
-export { DEFAULT_RETENTION_DAYS };
