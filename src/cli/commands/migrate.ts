@@ -8,6 +8,7 @@ import { addStoreOptions } from '../store.js';
 interface MigrateFlags extends StoreFlags {
   cluster?: string;
   print?: boolean;
+  json?: boolean;
   retentionDays?: string;
 }
 
@@ -17,7 +18,8 @@ export function registerMigrateCommand(program: Command): void {
     .description('apply migrations/NNNN_*.sql to the configured store (each once, recorded with a checksum)')
     .option('--cluster <name>', 'ClickHouse cluster: ON CLUSTER, Replicated engines, *_local + Distributed tables')
     .option('--print', 'print the SQL instead of applying it')
-    .option('--retention-days <n>', 'days of data to keep (TTL)');
+    .option('--retention-days <n>', 'days of data to keep (TTL)')
+    .option('--json', 'print what was applied as JSON');
   addStoreOptions(cmd).action(async (flags: MigrateFlags) => {
     const store = resolveStoreConfig(flags, readEnv());
     const ttlDays = flags.retentionDays === undefined ? undefined : Number(flags.retentionDays);
@@ -37,12 +39,20 @@ export function registerMigrateCommand(program: Command): void {
     try {
       const opts = ttlDays !== undefined ? { ttlDays } : {};
       const result = flags.cluster ? await migrateCluster(driver, { cluster: flags.cluster, ...opts }) : await migrate(driver, opts);
+      const retention = ttlDays !== undefined && !flags.cluster ? await applyRetention(driver, ttlDays) : [];
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({
+          store: { kind: driver.kind, location: driver.location, database: driver.database },
+          applied: result.applied.map((m) => m.name),
+          already_applied: result.alreadyApplied.map((m) => m.name),
+          retention,
+        }, null, 2) + '\n');
+        return;
+      }
       const where = `${driver.kind} store ${driver.location} (database ${driver.database})`;
       if (result.applied.length === 0) process.stdout.write(`${where} is up to date (${result.alreadyApplied.length} migrations)\n`);
       else process.stdout.write(`applied ${result.applied.length} migration(s) to ${where}: ${result.applied.map((m) => m.name).join(', ')}\n`);
-      if (ttlDays !== undefined && !flags.cluster) {
-        for (const c of await applyRetention(driver, ttlDays)) process.stdout.write(`retention of ${c.table}: ${c.fromDays} → ${c.toDays} days\n`);
-      }
+      for (const c of retention) process.stdout.write(`retention of ${c.table}: ${c.fromDays} → ${c.toDays} days\n`);
     } finally {
       await driver.close();
     }

@@ -41,7 +41,8 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function runCheck(file: string): void {
+function runCheck(file: string, json: boolean): void {
+  if (json) return runCheckJson(file);
   const policy = loadPolicyFile(file);
   if (policy === undefined) {
     process.exitCode = EXIT.FAILURE;
@@ -52,6 +53,22 @@ function runCheck(file: string): void {
   if (s.hidden > 0) parts.push(`${s.hidden} hidden`);
   parts.push(`default ${policy.source.default}`, `mode ${policy.mode ?? 'audit (unset)'}`, `hash ${policy.hash.slice(0, 12)}`);
   process.stdout.write(`ok: ${basename(file)}: ${parts.join(', ')}\n`);
+}
+
+/** `check --json`: one JSON document on stdout, valid or not (exit code as without --json). */
+function runCheckJson(file: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new WardenError(ErrorCodes.POLICY_NOT_FOUND, `cannot read policy ${file}: ${(e as Error).message}`);
+  }
+  const parsed = parsePolicyText(text, file);
+  const report = parsed.ok
+    ? { ok: true, file, hash: parsed.value.hash, default: parsed.value.source.default, mode: parsed.value.mode ?? null, summary: parsed.value.summary }
+    : { ok: false, file, problems: parsed.error };
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (!parsed.ok) process.exitCode = EXIT.FAILURE;
 }
 
 /** Collects output into large writes and waits for the pipe to drain, so memory stays bounded. */
@@ -159,7 +176,8 @@ export function registerPolicyCommands(program: Command): void {
     .command('check')
     .description('validate a policy (JSON or YAML): exit 0 with a summary, or 1 with every problem as "path: message"')
     .argument('<file>', 'policy.json or policy.yaml')
-    .action((file: string) => runCheck(file));
+    .option('--json', 'print the summary, or the problems, as JSON on stdout')
+    .action((file: string, opts: { json?: boolean }) => runCheck(file, opts.json === true));
   policy
     .command('eval')
     .description('offline: NDJSON calls on stdin → the same lines plus decision, rule, reason on stdout (time from each "ts")')

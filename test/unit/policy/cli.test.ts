@@ -153,3 +153,14 @@ test('schema: writes the generated JSON Schema; --check fails on a stale file', 
   assert.equal(stale.code, 1);
   assert.match(stale.stderr, /is out of date\nhint: run `warden policy schema/);
 });
+
+test('policy check --json: the summary for a valid file, every problem for an invalid one (exit 1)', async () => {
+  const good = await warden(['policy', 'check', '--json', file('json-good.json', JSON.stringify({ version: '1', default: 'deny', tools: { a: {} } }))]);
+  assert.equal(good.code, 0, good.stderr);
+  const report = JSON.parse(good.stdout) as { ok: boolean; default: string; summary: { tools: number }; hash: string };
+  assert.deepEqual([report.ok, report.default, report.summary.tools, report.hash.length], [true, 'deny', 1, 64]);
+  const bad = await warden(['policy', 'check', '--json', file('json-bad.json', JSON.stringify({ version: '1', default: 'maybe', tools: { a: { limits: [{ counter: 'c', window: 'fortnight', max: -1 }] } } }))]);
+  assert.equal(bad.code, 1);
+  const problems = (JSON.parse(bad.stdout) as { ok: boolean; problems: Array<{ path: string }> }).problems.map((p) => p.path);
+  assert.ok(problems.includes('default') && problems.some((p) => p.startsWith('tools.a.limits[0]')), problems.join(', '));
+});

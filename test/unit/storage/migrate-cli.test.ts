@@ -32,3 +32,17 @@ test('warden migrate --cluster: prints the cluster SQL, and refuses to apply it 
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /warden: --cluster needs a ClickHouse server \(--clickhouse-url\)/);
 });
+
+test('warden migrate --json lists what it applied and what was already there', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-migrate-json-'));
+  try {
+    const first = JSON.parse(warden('migrate', '--store', dir, '--json').stdout) as { applied: string[]; already_applied: string[]; store: { kind: string } };
+    assert.deepEqual(first.applied, loadMigrations().map((m) => m.name));
+    assert.equal(first.store.kind, 'embedded');
+    const second = JSON.parse(warden('migrate', '--store', dir, '--json').stdout) as { applied: string[]; already_applied: string[] };
+    assert.deepEqual(second.applied, []);
+    assert.equal(second.already_applied.length, loadMigrations().length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
