@@ -9,6 +9,7 @@ import { DEFAULT_API_URL, readEnv, type StoreFlags } from '../../config/index.js
 import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../core/index.js';
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
 import { ApiClient } from '../api-client.js';
+import { createProgress } from '../progress.js';
 import { addStoreOptions, openStore, storeConfigFromFlags } from '../store.js';
 
 interface CommonFlags extends StoreFlags {
@@ -88,11 +89,11 @@ async function runSuggest(flags: SuggestFlags): Promise<void> {
   const from = sinceToFrom(flags.since);
   const current = flags.current ? readPolicyFile(flags.current, 'current') : undefined;
   const request = { from, headroom, backtest: flags.backtest, ...(current !== undefined ? { current } : {}) };
-  const result = await withBackend<SuggestResult>(
+  const result = await createProgress().step(`learning a policy from the last ${flags.since} of calls`, () => withBackend<SuggestResult>(
     flags,
     (api) => api.post<SuggestResult>('/api/v1/policy/suggested', request),
     (ctx) => suggestPolicy(ctx, parseTimeRange({ from }, systemClock.nowMs()), request),
-  );
+  ));
   const policyText = policyToJson(result.policy);
   if (flags.out) writeFileSync(flags.out, policyText);
   if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -123,11 +124,11 @@ function backtestLine(s: SimulationResult): string {
 async function runSimulate(flags: SimulateFlags): Promise<void> {
   const policy = readPolicyFile(flags.policy, 'candidate');
   const from = sinceToFrom(flags.since);
-  const result = await withBackend<SimulationResult>(
+  const result = await createProgress().step(`replaying the last ${flags.since} of calls`, () => withBackend<SimulationResult>(
     flags,
     (api) => api.post<SimulationResult>('/api/v1/policy/simulate', { policy, from }),
     (ctx) => simulatePolicy(ctx, policy, parseTimeRange({ from }, systemClock.nowMs())),
-  );
+  ));
   if (flags.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return;
