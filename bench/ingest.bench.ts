@@ -126,7 +126,9 @@ function rssMiB(pid: number): number {
 
 async function startServeChild(store: string): Promise<{ child: ChildProcess; url: string; readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [WARDEN_BIN, 'serve', '--store', store, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // WARDEN_BENCH_SERVE_FLAGS adds serve flags, e.g. "--alert-interval 1d" to measure ingest without the alert loop.
+  const extra = (process.env.WARDEN_BENCH_SERVE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [WARDEN_BIN, 'serve', '--store', store, '--listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
