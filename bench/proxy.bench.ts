@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../test/helpers/processes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -44,13 +44,6 @@ const tokensFile = join(work, 'tokens.json');
 const BENCH_TOKEN = 'bench-token';
 writeFileSync(tokensFile, JSON.stringify({ agents: { bench: { token_sha256: createHash('sha256').update(BENCH_TOKEN).digest('hex') } } }));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** An OTLP endpoint in its own process, so span export costs nothing in the measuring process. */
 async function startOtlpSink(): Promise<string> {

@@ -8,7 +8,8 @@ import type { Logger } from '../../core/index.js';
 import type { Progress } from '../progress.js';
 import { startServe, type RunningServe } from '../serve-runner.js';
 import { demoAlertsYaml, DEMO_ALERT_RULE } from './alerts.js';
-import { fetchJson, waitForCalls } from './api.js';
+import { ApiClient } from '../api-client.js';
+import { waitForCalls } from './api.js';
 import { STARTER_POLICY, runLiveAgent, type LiveAgent, type LiveAgentResult } from './live-agents.js';
 import type { DemoReport } from './report.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
@@ -84,35 +85,36 @@ async function driveDemo(serve: RunningServe, receiver: WebhookReceiver, root: s
   const live = await progress.step('running 4 agents through real warden proxy processes (audit mode)',
     () => Promise.all(LIVE_AGENTS.map((a) => runLiveAgent(a, serve.url, join(root, 'spool')))),
     (r) => `live agents through warden proxy: ${r.map((a) => `${a.agent} ${a.calls}`).join(', ')} calls`);
+  const api = new ApiClient(serve.url);
   const expected = history.calls.length + live.reduce((n, a) => n + a.calls, 0);
-  await progress.step('waiting for every span to be stored', () => waitForCalls(serve.url, expected, 30_000), (n) => `${n} tool calls stored in ClickHouse`);
+  await progress.step('waiting for every span to be stored', () => waitForCalls(api, expected, 30_000), (n) => `${n} tool calls stored in ClickHouse`);
 
   const runaway = live.find((a) => a.agent === 'runaway') as LiveAgentResult;
-  const alert = await progress.step('waiting for the runaway alert', () => receiver.waitFor((n) => isFiring(n.body, 'runaway'), 30_000),
+  const alert = await progress.step('waiting for the runaway alert', () => receiver.waitFor((n) => firesRule(n.body, DEMO_ALERT_RULE, 'runaway'), 30_000),
     (n) => (n ? `alert delivered to the webhook ${((n.receivedAtMs - runaway.firstCallAtMs) / 1000).toFixed(1)}s after the runaway's first call` : 'no alert arrived'));
 
   const [agents, anomalies, suggested] = await progress.step('computing rates, anomalies and the suggested policy', () => Promise.all([
-    fetchJson(serve.url, '/api/v1/agents?from=-8d'),
-    fetchJson(serve.url, '/api/v1/anomalies?from=-1h'),
-    fetchJson(serve.url, '/api/v1/policy/suggested', { from: '-8d', headroom: 1.5, current: JSON.parse(readFileSync(STARTER_POLICY, 'utf8')) }),
+    api.get<{ agents: DemoReport['agents'] }>('/api/v1/agents', { from: '-8d' }),
+    api.get<{ anomalies: DemoReport['anomalies'] }>('/api/v1/anomalies', { from: '-1h' }),
+    api.post<DemoReport['suggested']>('/api/v1/policy/suggested', { from: '-8d', headroom: 1.5, current: JSON.parse(readFileSync(STARTER_POLICY, 'utf8')) }),
   ]));
   mkdirSync(dirname(resolve(opts.policyOut)), { recursive: true });
-  writeFileSync(opts.policyOut, JSON.stringify((suggested as { policy: unknown }).policy, null, 2) + '\n');
+  writeFileSync(opts.policyOut, JSON.stringify(suggested.policy, null, 2) + '\n');
   return {
     apiUrl: serve.url,
     store: join(root, 'data'),
     policyFile: resolve(opts.policyOut),
     historyCalls: history.calls.length,
     live: live.map((a) => ({ agent: a.agent, calls: a.calls })),
-    agents: (agents as { agents: DemoReport['agents'] }).agents,
-    anomalies: (anomalies as { anomalies: DemoReport['anomalies'] }).anomalies,
+    agents: agents.agents,
+    anomalies: anomalies.anomalies,
     alert: alert ? { rule: DEMO_ALERT_RULE, body: alert.body, latencyMs: alert.receivedAtMs - runaway.firstCallAtMs } : undefined,
-    suggested: suggested as DemoReport['suggested'],
+    suggested,
   };
 }
 
-/** The generic webhook payload names its status and the alerts it groups (see src/alerts/payloads.ts). */
-function isFiring(body: unknown, agent: string): boolean {
-  const text = JSON.stringify(body);
-  return text.includes('"firing"') && text.includes(`"${agent}"`);
+/** The generic webhook payload: one agent, one status, and the alerts it groups (src/alerts/payloads.ts). */
+function firesRule(body: unknown, rule: string, agent: string): boolean {
+  const payload = body as { status?: string; agent?: string; alerts?: Array<{ rule?: string }> };
+  return payload.status === 'firing' && payload.agent === agent && (payload.alerts ?? []).some((a) => a.rule === rule);
 }

@@ -1,7 +1,7 @@
 // A `warden serve` that requires a token: the proxy sends it (from WARDEN_API_TOKEN or
 // OTEL_EXPORTER_OTLP_HEADERS) on live exports and on deliveries from the spool alike.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -23,7 +23,7 @@ test('OTLP headers follow the OTel rules, and WARDEN_API_TOKEN becomes the beare
   assert.deepEqual(resolveOtlpHeaders({}), {});
 });
 
-async function runCalls(port: number, env: Record<string, string>, calls: number): Promise<void> {
+async function runCalls(port: number, env: Record<string, string>, calls: number, lingerMs = 0): Promise<void> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [WARDEN_BIN, 'proxy', '--agent', 'tokened', '--otlp', `http://127.0.0.1:${port}`, '--spool', join(root, `spool-${port}`),
@@ -34,6 +34,7 @@ async function runCalls(port: number, env: Record<string, string>, calls: number
   const client = new Client({ name: 'auth-client', version: '1.0.0' });
   await client.connect(transport);
   for (let i = 0; i < calls; i++) await client.callTool({ name: 'task_list', arguments: {} });
+  await new Promise((r) => setTimeout(r, lingerMs)); // time for the spool to retry its deliveries
   await client.close();
 }
 
@@ -56,6 +57,12 @@ test('live exports carry the token; spans spooled while serve was down are deliv
     await runCalls(port, { WARDEN_API_TOKEN: TOKEN }, 2);
     const count = () => countRows(serve, Tables.TOOL_CALLS, 'agent = {a:String}', { a: 'tokened' });
     assert.equal(await waitForRows(count, 5), 5, 'three spooled + two live calls, each once');
+
+    // Without the token serve answers 401: the spans stay in the spool instead of being dropped.
+    const spool = join(root, `spool-${port}`);
+    await runCalls(port, {}, 2, 5_000);
+    assert.ok(readdirSync(spool).some((n) => n.endsWith('.otlp')), 'refused spans kept on disk');
+    assert.equal(await count(), 5, 'nothing without the token was stored');
   } finally {
     await serve.close();
   }

@@ -2,7 +2,7 @@
 // ports, for the "server too old" test. .ci/run installs the package.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../helpers/processes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,16 +10,6 @@ export const CLICKHOUSE_SERVER_BIN = '/usr/sbin/clickhouse-server';
 const SYSTEM_CONFIG = '/etc/clickhouse-server/config.xml';
 const SYSTEM_USERS = '/etc/clickhouse-server/users.xml';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export interface OldServer {
   url: string;
