@@ -7,6 +7,7 @@
 // because it runs before anything can load TypeScript.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
 const COMPILED_DIRS = ['src', 'examples'];
@@ -62,12 +63,14 @@ function removeOld(cacheDir, keep) {
 
 /** The compiled entry point (…/src/cli/main.js), or undefined when it cannot be had here. */
 export async function compiledMain(root) {
-  const { transformSync, version } = await import('esbuild');
+  // esbuild's version from its package.json: loading esbuild itself is needed only to build.
+  const { version } = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8'));
   const files = COMPILED_DIRS.flatMap((d) => walk(join(root, d))).sort();
   const cacheDir = join(root, 'node_modules', '.cache', 'warden');
   const name = `js-${fingerprint(root, files, version)}`;
   const target = join(cacheDir, name);
   if (!existsSync(join(target, '.warden-compiled'))) {
+    const { transformSync } = await import('esbuild');
     mkdirSync(cacheDir, { recursive: true });
     build(root, files, target, transformSync);
     removeOld(cacheDir, name);

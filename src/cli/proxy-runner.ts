@@ -8,6 +8,7 @@ import { isLoopbackHost, readEnv, resolveProxyConfig, type ProxyConfig, type Pro
 import { PolicyState, TokenDirectory, startHttpProxy, startStdioProxy, upstreamFactory, type ProxyDeps, type RunningProxy } from '../proxy/index.js';
 import { createTelemetry, type Telemetry } from '../telemetry/index.js';
 import { EXIT } from './exit-codes.js';
+import { holdYoungGeneration } from './young-generation.js';
 
 const SHUTDOWN_GRACE_MS = 8_000;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -35,6 +36,7 @@ export async function runProxy(command: string[], flags: ProxyFlags): Promise<nu
   try {
     const policy = await PolicyState.load({ file: config.policyFile, modeOverride: config.mode, recorder: telemetry.recorder, logger });
     running = await startFront(config, policy, telemetry, logger);
+    holdYoungGeneration();
     stopWatching = policy.watch();
     process.on('SIGHUP', () => void policy.reload('SIGHUP'));
     process.once('SIGTERM', () => void shutdown());

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readEnv, resolveStoreConfig, type StoreConfig, type StoreFlags } from '../config/index.js';
-import { ChdbDriver, ServerDriver, type StoreDriver } from '../storage/index.js';
+import type { StoreDriver } from '../storage/index.js';
 
 /** Adds the store flags shared by serve, migrate, suggest, simulate, … */
 export function addStoreOptions(cmd: Command): Command {
@@ -18,11 +18,14 @@ export function storeConfigFromFlags(flags: StoreFlags): StoreConfig {
 
 /**
  * Opens a driver for the configured store: chDB in a directory, or a ClickHouse server
- * (version-checked on connect). `settings` apply to every query on the connection.
+ * (version-checked on connect). `settings` apply to every query on the connection;
+ * `engineSettings` configure an embedded engine this connection starts (a server ignores them).
  */
-export async function openStore(config: StoreConfig, settings?: Record<string, string | number>): Promise<StoreDriver> {
+export async function openStore(config: StoreConfig, settings?: Record<string, string | number>, engineSettings?: Record<string, string | number>): Promise<StoreDriver> {
+  // Loaded on use: commands that never open a store (proxy, policy) do not pay for the drivers.
+  const { ChdbDriver, ServerDriver } = await import('../storage/index.js');
   if (config.kind === 'embedded') {
-    return ChdbDriver.open({ path: config.path, database: config.database, ...(settings ? { settings } : {}) });
+    return ChdbDriver.open({ path: config.path, database: config.database, ...(settings ? { settings } : {}), ...(engineSettings ? { engineSettings } : {}) });
   }
   return ServerDriver.open({
     url: config.url,

@@ -34,6 +34,9 @@ export interface Counters {
   blockingSince(spec: CounterSpec, id: string, nowMs: number): number | undefined;
 }
 
+/** Ring slots a new counter starts with. */
+const INITIAL_SLOTS = 16;
+
 /**
  * A ring of ascending timestamps. Time is clamped to never run backwards per counter
  * (replayed or wall-clock input may be slightly out of order), which keeps the log sorted
@@ -43,7 +46,10 @@ export interface Counters {
  * other still needs.
  */
 class SlidingLog {
+  /** The ring; it starts small and doubles as calls arrive, up to `capacity`. */
   private times: Float64Array;
+  /** The most entries kept: the largest max of the limits counting here. */
+  private capacity: number;
   private head = 0;
   size = 0;
   /** Newest timestamp (-Infinity when empty); kept apart to spare index arithmetic. */
@@ -51,7 +57,9 @@ class SlidingLog {
   windowMs: number;
 
   constructor(capacity: number, windowMs: number) {
-    this.times = new Float64Array(Math.max(1, capacity));
+    this.capacity = Math.max(1, capacity);
+    // A generous limit (say 100 million a minute) must not reserve its whole log up front.
+    this.times = new Float64Array(Math.min(this.capacity, INITIAL_SLOTS));
     this.windowMs = windowMs;
   }
 
@@ -86,7 +94,8 @@ class SlidingLog {
 
   push(ms: number, capacity: number, windowMs: number): void {
     if (windowMs > this.windowMs) this.windowMs = windowMs;
-    if (capacity > this.times.length) this.grow(capacity);
+    if (capacity > this.capacity) this.capacity = capacity;
+    if (this.size === this.times.length && this.size < this.capacity) this.grow(Math.min(this.capacity, this.size * 2));
     const cap = this.times.length;
     const value = ms > this.newest ? ms : this.newest;
     if (this.size === cap) {
@@ -107,7 +116,7 @@ class SlidingLog {
   }
 }
 
-/** Process-local counters; memory per counter is bounded by the limit's max. */
+/** Process-local counters; memory per counter follows its busiest window, bounded by the limit's max. */
 export class InMemoryCounters implements Counters {
   private readonly spaces = new Map<string, Map<string, SlidingLog>>();
   private readonly found: Array<SlidingLog | undefined> = [];

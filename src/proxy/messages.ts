@@ -1,5 +1,6 @@
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Decision, DecisionKind } from '../policy/index.js';
+import { InvalidJsonRpcError } from './ndjson.js';
 
 /** JSON-RPC / MCP error codes the proxy answers with (JSON-RPC 2.0 §5.1; MCP SDK ErrorCode). */
 export const RpcError = {
@@ -19,7 +20,7 @@ export function errorResponse(id: RequestId, code: number, message: string): JSO
  */
 export function malformedResponse(error: Error): JSONRPCMessage | undefined {
   if (error instanceof SyntaxError) return nullIdError(RpcError.PARSE_ERROR, 'Parse error: the message is not valid JSON');
-  if (error.name === 'ZodError') return nullIdError(RpcError.INVALID_REQUEST, 'Invalid Request: the message is not a JSON-RPC 2.0 request, notification or response');
+  if (error instanceof InvalidJsonRpcError) return nullIdError(RpcError.INVALID_REQUEST, 'Invalid Request: the message is not a JSON-RPC 2.0 request, notification or response');
   return undefined;
 }
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCodes, WardenError, type Clock, type Logger } from '../core/index.js';
 import { NetworkTransport, type DecisionRecorder } from '../telemetry/index.js';
-import { startHttpFront, type HttpFront } from './http-front.js';
+import type { HttpFront } from './http-front.js';
 import type { TokenDirectory } from './identity.js';
 import type { PolicyState } from './policy-state.js';
 import { McpRelay } from './relay.js';
+import { NdjsonStreamTransport } from './stdio-transport.js';
 import type { UpstreamFactory } from './upstream.js';
 
 export interface ProxyDeps {
@@ -32,13 +32,13 @@ export interface RunningProxy {
  * is the agent's own MCP client config, so `clientInfo.name` stands in when no `--agent` is given.
  */
 export async function startStdioProxy(deps: ProxyDeps, io: { stdin: Readable; stdout: Writable }): Promise<RunningProxy> {
-  const upstream = deps.upstream();
-  // The SDK transport waits for 'drain' once per write that hits back-pressure; a busy agent
+  const upstream = await deps.upstream();
+  // The transport waits for 'drain' once per write that hits back-pressure; a busy agent
   // legitimately has many such writes pending, which is not a listener leak.
   io.stdout.setMaxListeners(0);
   const relay = new McpRelay({
     ...relayBasics(deps),
-    agent: new StdioServerTransport(io.stdin, io.stdout),
+    agent: new NdjsonStreamTransport(io.stdin, io.stdout),
     upstream: upstream.transport,
     agentId: deps.agentId,
     allowClientInfoName: true,
@@ -54,7 +54,7 @@ export async function startStdioProxy(deps: ProxyDeps, io: { stdin: Readable; st
     await relay.close();
     finish();
   };
-  // The SDK's stdio server transport does not report end of input; the agent hanging up is our cue to stop.
+  // End of input is the agent hanging up: our cue to stop.
   io.stdin.once('end', () => void close());
   io.stdin.once('close', () => void close());
   try {
@@ -76,6 +76,8 @@ export interface HttpProxyOptions {
 
 /** Agents over Streamable HTTP at `/mcp`; each agent session gets its own upstream connection. */
 export async function startHttpProxy(deps: ProxyDeps, opts: HttpProxyOptions): Promise<RunningProxy & { url: string; front: HttpFront }> {
+  // The HTTP front (and the SDK's Streamable HTTP server under it) loads only when listening.
+  const { startHttpFront } = await import('./http-front.js');
   const front = await startHttpFront({
     host: opts.host,
     port: opts.port,
@@ -98,7 +100,7 @@ export async function startHttpProxy(deps: ProxyDeps, opts: HttpProxyOptions): P
 }
 
 async function openRelay(deps: ProxyDeps, agent: string | undefined, transport: Transport): Promise<McpRelay> {
-  const upstream = deps.upstream();
+  const upstream = await deps.upstream();
   const relay = new McpRelay({
     ...relayBasics(deps),
     agent: transport,

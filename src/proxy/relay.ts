@@ -136,8 +136,11 @@ export class McpRelay {
     if (id === undefined || entry === undefined) return; // answered already (timeout or cancellation)
     this.untrack(id, entry);
     if (entry.toolSpan) {
-      entry.toolSpan.end(toolOutcome(message));
-    } else if (entry.listSpan) {
+      // The agent gets its answer first; the span is recorded while it reads it.
+      this.toAgent(message, id);
+      return entry.toolSpan.end(toolOutcome(message));
+    }
+    if (entry.listSpan) {
       message = this.toolsListed(message, entry.listSpan);
     } else if (entry.method === 'initialize') {
       this.noteServer(message.result);

@@ -1,7 +1,6 @@
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { UpstreamConfig } from '../config/index.js';
+import { ChildProcessTransport } from './child-transport.js';
 
 export interface UpstreamConnection {
   transport: Transport;
@@ -12,21 +11,24 @@ export interface UpstreamConnection {
 }
 
 /** A fresh upstream connection: one child process or one Streamable HTTP session per agent session. */
-export type UpstreamFactory = () => UpstreamConnection;
+export type UpstreamFactory = () => Promise<UpstreamConnection>;
 
 export function upstreamFactory(config: UpstreamConfig): UpstreamFactory {
   if (config.kind === 'http') {
     const url = new URL(config.url);
-    return () => ({
-      transport: new StreamableHTTPClientTransport(url, { requestInit: { headers: config.headers } }),
-      label: config.url,
-      byteStream: false,
-    });
+    return async () => {
+      // Loaded only for HTTP upstreams: a stdio proxy never pays for the SDK's HTTP client.
+      const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+      return {
+        transport: new StreamableHTTPClientTransport(url, { requestInit: { headers: config.headers } }),
+        label: config.url,
+        byteStream: false,
+      };
+    };
   }
   const label = [config.command, ...config.args].join(' ');
-  // The child's stderr is inherited: the wrapped server's logs stay visible to whoever runs the proxy.
-  return () => ({
-    transport: new StdioClientTransport({ command: config.command, args: config.args, env: config.env, stderr: 'inherit' }),
+  return async () => ({
+    transport: new ChildProcessTransport({ command: config.command, args: config.args, env: config.env }),
     label,
     byteStream: true,
   });

@@ -62,8 +62,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     spanProcessors: [
       new BatchSpanProcessor(exporter, {
         maxQueueSize: 16_384,
-        maxExportBatchSize: 1_024,
-        scheduledDelayMillis: opts.scheduledDelayMillis ?? 1_000,
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: opts.scheduledDelayMillis ?? 200,
         exportTimeoutMillis: 30_000,
       }),
     ],

@@ -47,7 +47,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const exporter = new InMemorySpanExporter();
   const telemetry = createTelemetry({ recordArgs: opts.recordArgs ?? 'hash', logger: silentLogger, exporter });
   const policy = await PolicyState.load({ file: policyFile, modeOverride: opts.mode, recorder: telemetry.recorder, logger: silentLogger });
-  const upstream = connectUpstream(opts.upstream);
+  const upstream = await connectUpstream(opts.upstream);
   const [clientSide, agentSide] = InMemoryTransport.createLinkedPair();
   const relay = new McpRelay({
     agent: agentSide,
@@ -88,7 +88,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   };
 }
 
-function connectUpstream(upstream: HarnessOptions['upstream']): UpstreamConnection {
+async function connectUpstream(upstream: HarnessOptions['upstream']): Promise<UpstreamConnection> {
   if ('command' in upstream) {
     return upstreamFactory({ kind: 'stdio', command: upstream.command, args: upstream.args, env: { PATH: process.env.PATH ?? '', ...upstream.env } })();
   }

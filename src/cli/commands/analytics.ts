@@ -4,13 +4,16 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { analyticsContext, parseTimeRange, simulatePolicy, suggestPolicy, type SimulationResult, type SuggestResult } from '../../analytics/index.js';
+import type { AnalyticsContext, SimulationResult, SuggestResult } from '../../analytics/index.js';
 import { DEFAULT_API_URL, readEnv, type StoreFlags } from '../../config/index.js';
 import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../core/index.js';
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
 import { ApiClient } from '../api-client.js';
 import { createProgress } from '../progress.js';
 import { addStoreOptions, openStore, storeConfigFromFlags } from '../store.js';
+
+/** Loaded only when no serve answers and the store is opened here. */
+type Analytics = typeof import('../../analytics/index.js');
 
 interface CommonFlags extends StoreFlags {
   api: string;
@@ -72,12 +75,13 @@ function readPolicyFile(file: string, field: string): unknown {
 }
 
 /** Runs `viaApi` against a live serve, else `direct` on a store opened here (and closed after). */
-async function withBackend<T>(flags: CommonFlags, viaApi: (api: ApiClient) => Promise<T>, direct: (ctx: ReturnType<typeof analyticsContext>) => Promise<T>): Promise<T> {
+async function withBackend<T>(flags: CommonFlags, viaApi: (api: ApiClient) => Promise<T>, direct: (analytics: Analytics, ctx: AnalyticsContext) => Promise<T>): Promise<T> {
   const api = new ApiClient(flags.api, readEnv().WARDEN_API_TOKEN);
   if (await api.probe()) return viaApi(api);
+  const analytics: Analytics = await import('../../analytics/index.js');
   const store = await openStore(storeConfigFromFlags(flags));
   try {
-    return await direct(analyticsContext(store));
+    return await direct(analytics, analytics.analyticsContext(store));
   } finally {
     await store.close();
   }
@@ -92,7 +96,7 @@ async function runSuggest(flags: SuggestFlags): Promise<void> {
   const result = await createProgress().step(`learning a policy from the last ${flags.since} of calls`, () => withBackend<SuggestResult>(
     flags,
     (api) => api.post<SuggestResult>('/api/v1/policy/suggested', request),
-    (ctx) => suggestPolicy(ctx, parseTimeRange({ from }, systemClock.nowMs()), request),
+    (a, ctx) => a.suggestPolicy(ctx, a.parseTimeRange({ from }, systemClock.nowMs()), request),
   ));
   const policyText = policyToJson(result.policy);
   if (flags.out) writeFileSync(flags.out, policyText);
@@ -127,7 +131,7 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
   const result = await createProgress().step(`replaying the last ${flags.since} of calls`, () => withBackend<SimulationResult>(
     flags,
     (api) => api.post<SimulationResult>('/api/v1/policy/simulate', { policy, from }),
-    (ctx) => simulatePolicy(ctx, policy, parseTimeRange({ from }, systemClock.nowMs())),
+    (a, ctx) => a.simulatePolicy(ctx, policy, a.parseTimeRange({ from }, systemClock.nowMs())),
   ));
   if (flags.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');

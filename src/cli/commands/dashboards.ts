@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_BROWSER_API_URL } from '../../config/index.js';
-import { DEFAULT_DATABASE } from '../../storage/index.js';
+import { DEFAULT_BROWSER_API_URL, DEFAULT_DATABASE } from '../../config/index.js';
 import { EXIT } from '../exit-codes.js';
 
 interface DashboardsFlags {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { readEnv, resolveStoreConfig, DEFAULT_RETENTION_DAYS, type StoreFlags } from '../../config/index.js';
 import { ErrorCodes, WardenError } from '../../core/index.js';
-import { applyRetention, loadMigrations, migrate, migrateCluster, renderClusterSql, renderMigration } from '../../storage/index.js';
-import { openStore } from '../store.js';
-import { addStoreOptions } from '../store.js';
+import { addStoreOptions, openStore } from '../store.js';
+
+type Storage = typeof import('../../storage/index.js');
 
 interface MigrateFlags extends StoreFlags {
   cluster?: string;
@@ -26,8 +26,10 @@ export function registerMigrateCommand(program: Command): void {
     if (ttlDays !== undefined && (!Number.isInteger(ttlDays) || ttlDays < 1)) {
       throw new WardenError(ErrorCodes.CONFIG_INVALID, `--retention-days must be a positive integer, got "${flags.retentionDays}"`);
     }
+    const storage: Storage = await import('../../storage/index.js');
+    const { applyRetention, migrate, migrateCluster } = storage;
     if (flags.print) {
-      process.stdout.write(printSql(store.database, flags.cluster, ttlDays));
+      process.stdout.write(printSql(storage, store.database, flags.cluster, ttlDays));
       return;
     }
     if (flags.cluster && store.kind === 'embedded') {
@@ -59,7 +61,8 @@ export function registerMigrateCommand(program: Command): void {
   });
 }
 
-function printSql(database: string, cluster: string | undefined, ttlDays: number | undefined): string {
+function printSql(storage: Storage, database: string, cluster: string | undefined, ttlDays: number | undefined): string {
+  const { loadMigrations, renderClusterSql, renderMigration } = storage;
   if (cluster) return renderClusterSql({ database, cluster, ...(ttlDays !== undefined ? { ttlDays } : {}) });
   const parts: string[] = [`-- Warden schema, database ${database}`];
   for (const m of loadMigrations()) {

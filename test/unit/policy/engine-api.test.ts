@@ -114,6 +114,17 @@ test('memory per counter is bounded by the limit, and idle counters are swept', 
   assert.equal(counters.size, 0);
 });
 
+test('a generous limit costs memory for the calls it holds, not for its max', () => {
+  const counters = new InMemoryCounters();
+  const engine = new PolicyEngine(load(LIMITED.replace('"max":1', '"max":100000000')), { counters });
+  const before = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < 1_000; i++) assert.equal(engine.decide({ tsMs: T0 + i, agent: `a${i % 50}`, tool: 't' }).decision, 'allow');
+  // 50 counters × 100 million slots would reserve 40 GB up front; 20 calls each need a few hundred bytes.
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 1024 * 1024, `${grown} bytes of counter storage`);
+  assert.equal(counters.entries, 1_000);
+});
+
 test('risk from annotations: read-only → read, destructive → destructive, else write', () => {
   assert.equal(classifyRisk(undefined), 'write');
   assert.equal(classifyRisk({}), 'write');
