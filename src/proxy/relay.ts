@@ -35,7 +35,8 @@ export interface RelayOptions {
 
 interface Pending {
   method: string;
-  timer: NodeJS.Timeout;
+  /** performance.now() after which the proxy answers for the upstream; progress pushes it back. */
+  deadline: number;
   toolSpan?: OpenToolCallSpan;
   listSpan?: OpenToolsListSpan;
   progressToken?: string | number;
@@ -56,6 +57,7 @@ export class McpRelay {
   private clientName: string | undefined;
   private upstreamGone: string | undefined;
   private closed = false;
+  private deadlines: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: RelayOptions) {
     this.ctx = {
@@ -78,11 +80,15 @@ export class McpRelay {
     upstream.onclose = () => this.onUpstreamClosed();
     await upstream.start();
     await agent.start();
+    // One timer checks every request's deadline: a timer per request costs more than the rest of the call's bookkeeping.
+    this.deadlines = setInterval(() => this.expireRequests(), deadlineCheckMs(this.opts.timeoutMs));
+    this.deadlines.unref();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.deadlines);
     for (const [, entry] of this.pending) this.settle(entry, { errorType: ERROR_TYPE_CANCELLED, message: 'agent session closed' });
     this.pending.clear();
     await Promise.allSettled([this.opts.upstream.close(), this.opts.agent.close()]);
@@ -153,7 +159,7 @@ export class McpRelay {
     if (message.method === 'notifications/progress') {
       related = this.progress.get(message.params?.progressToken as string | number);
       const entry = related === undefined ? undefined : this.pending.get(related);
-      if (entry) entry.timer.refresh(); // a server reporting progress is alive
+      if (entry) entry.deadline = performance.now() + this.opts.timeoutMs; // a server reporting progress is alive
     } else if (this.opts.relateServerMessages) {
       for (const key of this.pending.keys()) related = key; // the latest request in flight
     }
@@ -182,8 +188,7 @@ export class McpRelay {
   }
 
   private track(id: RequestId, method: string, params: Record<string, unknown> | undefined): Pending {
-    const timer = setTimeout(() => this.timedOut(id), this.opts.timeoutMs);
-    const entry: Pending = { method, timer };
+    const entry: Pending = { method, deadline: performance.now() + this.opts.timeoutMs };
     const token = (params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
     if (token !== undefined) {
       entry.progressToken = token;
@@ -194,7 +199,6 @@ export class McpRelay {
   }
 
   private untrack(id: RequestId, entry: Pending): void {
-    clearTimeout(entry.timer);
     this.pending.delete(id);
     if (entry.progressToken !== undefined) this.progress.delete(entry.progressToken);
   }
@@ -215,9 +219,13 @@ export class McpRelay {
   }
 
   private settle(entry: Pending, outcome: { errorType: string; message: string }): void {
-    clearTimeout(entry.timer);
     entry.toolSpan?.end(outcome);
     entry.listSpan?.end(undefined, outcome);
+  }
+
+  private expireRequests(): void {
+    const now = performance.now();
+    for (const [id, entry] of this.pending) if (entry.deadline <= now) this.timedOut(id);
   }
 
   private timedOut(id: RequestId): void {
@@ -288,6 +296,11 @@ export class McpRelay {
     if (ctx.sessionId === undefined) ctx.sessionId = this.opts.agent.sessionId;
     return ctx;
   }
+}
+
+/** How often deadlines are checked: a tenth of the timeout, between 10 ms and 1 s. */
+function deadlineCheckMs(timeoutMs: number): number {
+  return Math.min(1_000, Math.max(10, Math.floor(timeoutMs / 10)));
 }
 
 function toolOutcome(message: Message): { errorType: string; message?: string } | undefined {

@@ -32,6 +32,26 @@ describe('proxy faults (in-process relay, real child upstream)', () => {
     }
   });
 
+  it('lets a call that reports progress run past the timeout, and still cuts one that goes quiet', async () => {
+    const h = await startHarness({ upstream: faultServer, agentId: 'a', timeoutMs: 2000 });
+    try {
+      const progress: number[] = [];
+      // 5 steps of 700 ms: 3.5 s in all, never 2 s without news.
+      const result = await h.client.callTool({ name: 'slow_progress', arguments: { steps: 5, every_ms: 700 } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+        timeout: 10_000,
+      });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'done after 5 steps' }]);
+      // The SDK client may settle the call before it hands over the last notification.
+      assert.deepEqual(progress.slice(0, 4), [1, 2, 3, 4]);
+      const started = Date.now();
+      await assert.rejects(h.client.callTool({ name: 'slow_progress', arguments: { steps: 1, every_ms: 5000 } }, undefined, { onprogress: () => {}, timeout: 10_000 }), /did not answer tools\/call within 2s/);
+      assert.ok(Date.now() - started < 3500, `cut after ${Date.now() - started} ms`);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('answers a call in flight when the upstream crashes, and every later request, with a clear error', async () => {
     const h = await startHarness({ upstream: faultServer, agentId: 'a' });
     try {
