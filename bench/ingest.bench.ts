@@ -152,27 +152,50 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-interface Sample { rss: number; heap: number; queue: number }
+interface Sample { atS: number; rss: number; heap: number; queue: number }
 
-async function sample(pid: number, url: string): Promise<Sample> {
+async function sample(pid: number, url: string, startedMs: number): Promise<Sample> {
   const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { rss: rssMiB(pid), heap: Math.round(value('nodejs_heap_size_used_bytes') / 1048576), queue: value('warden_ingest_queue_rows') };
+  return { atS: Math.round((performance.now() - startedMs) / 1000), rss: rssMiB(pid), heap: Math.round(value('nodejs_heap_size_used_bytes') / 1048576), queue: value('warden_ingest_queue_rows') };
 }
 
+interface AlertEvaluation { duration_ms: number; failures: Array<{ rule: string; error: string }> }
+
+/** The alert loop's last evaluation, as GET /api/v1/alerts reports it. */
+async function lastEvaluation(url: string): Promise<AlertEvaluation | undefined> {
+  const body = await fetch(`${url}/api/v1/alerts`).then((r) => r.json() as Promise<{ last_evaluation: AlertEvaluation | null }>, () => undefined);
+  return body?.last_evaluation ?? undefined;
+}
+
+interface Sustained { first: Sample; last: Sample; maxRss: number; maxSettledRss: number; spansPerS: number; statuses: Record<string, number>; samples: Sample[]; evaluation: AlertEvaluation | undefined }
+
 /** A `warden serve` child under sustained load; RSS and heap sampled once a second. */
-async function sustained(store: string): Promise<{ first: Sample; last: Sample; maxRss: number; spansPerS: number; statuses: Record<string, number> }> {
+async function sustained(store: string): Promise<Sustained> {
   const { child, url } = await startServeChild(store);
   const samples: Sample[] = [];
-  const timer = setInterval(() => void sample(child.pid as number, url).then((s) => samples.push(s)), 1000);
+  const startedMs = performance.now();
+  const timer = setInterval(() => void sample(child.pid as number, url, startedMs).then((s) => samples.push(s)), 1000);
   const { result } = runSender(url, ['--seconds', String(RSS_SECONDS)], () => {});
   const { spans, statuses } = await result;
   clearInterval(timer);
+  const evaluation = await lastEvaluation(url);
   await stopChild(child);
   // The first samples are start-up (chDB's engine and caches filling); "after warm-up" skips 10 %.
   const settled = samples.slice(Math.max(1, Math.floor(samples.length / 10)));
-  const empty = { rss: 0, heap: 0, queue: 0 };
-  return { first: settled[0] ?? empty, last: samples.at(-1) ?? empty, maxRss: Math.max(...samples.map((x) => x.rss)), spansPerS: Math.round(spans / RSS_SECONDS), statuses };
+  const empty = { atS: 0, rss: 0, heap: 0, queue: 0 };
+  const maxRss = Math.max(...samples.map((x) => x.rss));
+  return { first: settled[0] ?? empty, last: samples.at(-1) ?? empty, maxRss, maxSettledRss: Math.max(...settled.map((x) => x.rss)), spansPerS: Math.round(spans / RSS_SECONDS), statuses, samples, evaluation };
+}
+
+/** One sample per 30 s (the one nearest each mark), so a reader sees whether RSS levels off. */
+function everyThirtySeconds(samples: Sample[]): Sample[] {
+  const marks: Sample[] = [];
+  for (let at = 30; at <= RSS_SECONDS + 1; at += 30) {
+    const near = samples.reduce<Sample | undefined>((best, x) => (!best || Math.abs(x.atS - at) < Math.abs(best.atS - at) ? x : best), undefined);
+    if (near && !marks.includes(near)) marks.push(near);
+  }
+  return marks;
 }
 
 const template = await makeTemplate(TOTAL / SPANS_PER_BODY, SPANS_PER_BODY);
@@ -200,9 +223,12 @@ if (part('rss')) {
   console.log('|---|---:|');
   console.log(`| spans/s sent and accepted | ${rss.spansPerS} |`);
   console.log(`| replies | ${JSON.stringify(rss.statuses)} |`);
-  console.log(`| RSS after warm-up / at end / max (MiB) | ${rss.first.rss} / ${rss.last.rss} / ${rss.maxRss} |`);
+  console.log(`| RSS after warm-up / at end / max (MiB) | ${rss.first.rss} / ${rss.last.rss} / ${rss.maxRss} (after warm-up: ${rss.maxSettledRss}) |`);
   console.log(`| V8 heap used after warm-up / at end (MiB) | ${rss.first.heap} / ${rss.last.heap} |`);
   console.log(`| write queue after warm-up / at end (rows) | ${rss.first.queue} / ${rss.last.queue} |`);
+  const evaluation = rss.evaluation ? `${rss.evaluation.duration_ms} ms, ${rss.evaluation.failures.length} rule failure(s)${rss.evaluation.failures.map((f) => `; ${f.rule}: ${f.error.slice(0, 80)}`).join('')}` : 'none';
+  console.log(`| last alert evaluation | ${evaluation} |`);
+  console.log(`\nRSS / V8 heap used (MiB) every 30 s: ${everyThirtySeconds(rss.samples).map((x) => `${x.atS} s ${x.rss} / ${x.heap}`).join(', ')}`);
 }
 if (part('cold')) {
   // An existing store: the one the sustained run filled, or a freshly migrated one.

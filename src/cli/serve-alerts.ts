@@ -34,8 +34,10 @@ export async function openServeAlerts(opts: {
   alertConfig: AlertConfig;
   logger: Logger;
   generatorUrl: () => string;
+  /** Per-query limits for the loop's connection (the embedded engine's memory share). */
+  querySettings?: Record<string, number>;
 }): Promise<ServeAlerts> {
-  const store = await openStore(opts.config.store, { max_execution_time: ALERT_QUERY_MAX_EXECUTION_S });
+  const store = await openStore(opts.config.store, { ...opts.querySettings, max_execution_time: ALERT_QUERY_MAX_EXECUTION_S });
   const loop = new AlertLoop({
     store,
     config: opts.alertConfig,

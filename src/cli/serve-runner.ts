@@ -6,7 +6,7 @@ import { policyRoutes } from '../api/routes/policy.js';
 import type { ServeConfig } from '../config/index.js';
 import { silentLogger, type Logger } from '../core/index.js';
 import { BatchWriter, OtlpReceiver } from '../ingest/index.js';
-import { applyRetention, migrate, type StoreDriver } from '../storage/index.js';
+import { applyRetention, embeddedMemoryBudget, migrate, type StoreDriver } from '../storage/index.js';
 import { openServeAlerts, loadAlertConfig } from './serve-alerts.js';
 import { openStore } from './store.js';
 
@@ -25,6 +25,8 @@ export interface RunningServe {
   ingestStore: StoreDriver;
   /** The query connection (readiness, analytics), with a max_execution_time budget. */
   queryStore: StoreDriver;
+  /** The alert loop's connection. */
+  alertsStore: StoreDriver;
   writer: BatchWriter;
   receiver: OtlpReceiver;
   /** Stops accepting, flushes the batch writer, closes the store. Idempotent. */
@@ -39,7 +41,12 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const { config } = opts;
   const logger = opts.logger ?? silentLogger;
   const alertConfig = loadAlertConfig(config.alertsFile);
-  const ingestStore = await openStore(config.store);
+  // The ingest connection opens first, so an embedded engine starts with the memory budget;
+  // query connections get a per-query share of it (the alert loop, running on its own, less).
+  const memory = embeddedMemoryBudget(config.engineMemoryBytes);
+  const embedded = config.store.kind === 'embedded';
+  const querySettings = embedded ? memory.query : {};
+  const ingestStore = await openStore(config.store, undefined, memory.engine);
   const opened: StoreDriver[] = [ingestStore];
   try {
     const migrated = await migrate(ingestStore, { ttlDays: config.retentionDays });
@@ -47,7 +54,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     for (const change of await applyRetention(ingestStore, config.retentionDays)) logger.info('retention changed', { ...change });
 
     // A second connection on the same store: a slow analytics query never holds up inserts.
-    const queryStore = await openStore(config.store, { max_execution_time: config.analyticsMaxExecutionSeconds });
+    const queryStore = await openStore(config.store, { ...querySettings, max_execution_time: config.analyticsMaxExecutionSeconds });
     opened.push(queryStore);
     const writer = new BatchWriter(ingestStore, {
       maxBatchRows: config.ingest.maxBatchRows,
@@ -63,7 +70,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     routes.push(analyticsRoutes(analytics), policyRoutes(analytics));
     // ── ALERTS: the loop on its own connection; started once listening, stopped first in close().
     let alertsBaseUrl = '';
-    const alerts = await openServeAlerts({ config, alertConfig, logger, generatorUrl: () => `${alertsBaseUrl}/api/v1/alerts` });
+    const alerts = await openServeAlerts({ config, alertConfig, logger, querySettings: embedded ? memory.background : {}, generatorUrl: () => `${alertsBaseUrl}/api/v1/alerts` });
     opened.push(alerts.store);
     routes.push(alerts.routes);
     const stopAlertLoop = (): Promise<void> => alerts.stop();
@@ -86,7 +93,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       })();
       return closing;
     };
-    return { url, app, ingestStore, queryStore, writer, receiver, close };
+    return { url, app, ingestStore, queryStore, alertsStore: alerts.store, writer, receiver, close };
   } catch (e) {
     for (const store of opened.reverse()) await store.close().catch(() => undefined);
     throw e;

@@ -5,6 +5,8 @@ export interface WardenEnv {
   WARDEN_AGENT_ID?: string;
   WARDEN_API_TOKEN?: string;
   WARDEN_STORE?: string;
+  /** `warden serve --engine-memory`: the embedded engine's memory budget, e.g. 2GiB. */
+  WARDEN_ENGINE_MEMORY?: string;
   WARDEN_LOG_LEVEL?: string;
   WARDEN_LOG_FORMAT?: string;
   CLICKHOUSE_URL?: string;
@@ -24,6 +26,7 @@ const NAMES: ReadonlyArray<keyof WardenEnv> = [
   'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE',
   'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
   'WARDEN_UPSTREAM_BEARER',
+  'WARDEN_ENGINE_MEMORY',
 ];
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): WardenEnv {

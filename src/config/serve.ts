@@ -1,12 +1,15 @@
 import { isIP } from 'node:net';
 import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
+import { parseByteSize } from './proxy.js';
 import { DEFAULT_RETENTION_DAYS, resolveStoreConfig, type StoreConfig, type StoreFlags } from './store.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4318';
 export const DEFAULT_ALERT_INTERVAL = '15s';
 /** Each analytics query's time budget on its own connection, so it never starves ingest. */
 export const DEFAULT_ANALYTICS_MAX_EXECUTION_S = 30;
+/** What the embedded engine (chDB) may use; see embeddedMemoryBudget in src/storage. */
+export const DEFAULT_ENGINE_MEMORY = '1GiB';
 
 /** `warden serve` flags as commander hands them over. */
 export interface ServeFlags extends StoreFlags {
@@ -19,6 +22,7 @@ export interface ServeFlags extends StoreFlags {
   flushInterval?: string;
   maxQueueRows?: string | number;
   maxBodyBytes?: string | number;
+  engineMemory?: string;
 }
 
 export interface ServeConfig {
@@ -31,6 +35,8 @@ export interface ServeConfig {
   alertIntervalMs: number;
   store: StoreConfig;
   analyticsMaxExecutionSeconds: number;
+  /** Memory budget of the embedded engine in bytes (ignored with a ClickHouse server). */
+  engineMemoryBytes: number;
   ingest: { maxBatchRows: number; flushIntervalMs: number; maxQueueRows: number; maxBodyBytes: number };
 }
 
@@ -52,6 +58,7 @@ export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConf
     alertIntervalMs: parseDurationMs(flags.alertInterval ?? DEFAULT_ALERT_INTERVAL),
     store: resolveStoreConfig(flags, env),
     analyticsMaxExecutionSeconds: DEFAULT_ANALYTICS_MAX_EXECUTION_S,
+    engineMemoryBytes: engineMemory(flags.engineMemory ?? env.WARDEN_ENGINE_MEMORY ?? DEFAULT_ENGINE_MEMORY),
     ingest: {
       maxBatchRows: positiveInt(flags.batchRows ?? 10_000, '--batch-rows'),
       flushIntervalMs: parseDurationMs(flags.flushInterval ?? '1s'),
@@ -75,6 +82,17 @@ export function parseListen(text: string): { host: string; port: number } {
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
   return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** chDB needs room for its own start-up and one insert; below 256 MiB it cannot work. */
+const MIN_ENGINE_MEMORY = 256 * 1024 * 1024;
+
+function engineMemory(text: string): number {
+  const bytes = parseByteSize(text);
+  if (bytes < MIN_ENGINE_MEMORY) {
+    throw new WardenError(ErrorCodes.CONFIG_INVALID, `--engine-memory must be at least 256MiB, got "${text}"`, { hint: 'e.g. --engine-memory 2GiB (env WARDEN_ENGINE_MEMORY)' });
+  }
+  return bytes;
 }
 
 function positiveInt(value: string | number, flag: string): number {

@@ -207,10 +207,12 @@ export class BatchWriter {
 
   private async handleFailure(batch: Batch, e: unknown): Promise<void> {
     this.metrics.insertFailures += 1;
-    batch.attempts += 1;
-    // A store that is down is waited for; a batch the store keeps refusing as bad data would
-    // block every later row, so after a few attempts it is dropped: logged and counted.
-    if (isWardenError(e, ErrorCodes.STORE_QUERY) && batch.attempts >= this.opts.maxAttempts) {
+    // A store that is down, or out of memory for the moment (the embedded engine's budget),
+    // is waited for; a batch the store keeps refusing as bad data would block every later
+    // row, so after a few attempts it is dropped: logged and counted.
+    const busy = isMemoryLimit(e);
+    if (!busy) batch.attempts += 1;
+    if (!busy && isWardenError(e, ErrorCodes.STORE_QUERY) && batch.attempts >= this.opts.maxAttempts) {
       this.metrics.rowsDropped += batch.rows;
       this.logger.error('dropping a batch the store refused repeatedly', { rows: batch.rows, attempts: batch.attempts, error: errorMessage(e) });
       return;
@@ -222,4 +224,9 @@ export class BatchWriter {
     await sleep(this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, 5000);
   }
+}
+
+/** ClickHouse's MEMORY_LIMIT_EXCEEDED (code 241): the rows are fine, the engine is full right now. */
+function isMemoryLimit(e: unknown): boolean {
+  return /MEMORY_LIMIT_EXCEEDED|Code: 241\b/.test(errorMessage(e));
 }

@@ -11,6 +11,12 @@ export interface ChdbDriverOptions {
   database: string;
   /** Session-wide settings, e.g. a max_execution_time budget for an analytics connection. */
   settings?: Record<string, string | number | boolean>;
+  /**
+   * Engine (server) settings, e.g. `{ max_server_memory_usage: 2e9 }`, given to chDB when the
+   * connection is created. The process's first connection to a directory starts the engine, so
+   * only that one's settings take effect; later connections share that engine.
+   */
+  engineSettings?: Record<string, string | number>;
 }
 
 /**
@@ -38,7 +44,8 @@ export class ChdbDriver implements StoreDriver {
     const { Session: ChdbSession } = await import('chdb');
     let session: Session;
     try {
-      session = new ChdbSession(location);
+      const connectionArgs = Object.entries(opts.engineSettings ?? {}).map(([name, value]) => `--${engineSettingName(name)}=${value}`);
+      session = new ChdbSession(location, connectionArgs.length > 0 ? { connectionArgs } : undefined);
     } catch (cause) {
       throw openFailure(location, cause);
     }
@@ -95,6 +102,48 @@ export class ChdbDriver implements StoreDriver {
   }
 }
 
+/** What an embedded engine memory budget means in chDB's own settings. */
+export interface EmbeddedMemoryBudget {
+  /** Server settings for the connection that starts the engine (ChdbDriverOptions.engineSettings). */
+  engine: Record<string, number>;
+  /** Session settings for on-demand query connections (the API): one query's share, spilling to disk before it fails. */
+  query: Record<string, number>;
+  /** The same for background work that repeats on its own (the alert loop): a smaller share. */
+  background: Record<string, number>;
+}
+
+/**
+ * Turns one number, the bytes the embedded engine may use, into chDB settings. Without it
+ * chDB sizes itself for the whole machine (a 90 % of RAM limit, 5 GiB caches) and its
+ * allocator keeps freed pages until they reach 20 % of that limit, so the resident size of
+ * a busy process drifts upward. With it: the engine's tracked memory stays under `bytes`
+ * (beyond it a query fails rather than the process growing), freed pages are returned once
+ * more than 5 % of the budget is idle, merges are not started past half the budget, the
+ * caches are a sixteenth each, and one API query may use half (sorting and grouping on disk
+ * past a quarter), one background query a quarter (on disk past an eighth): a query that
+ * outgrows its share fails alone, and inserts keep room.
+ */
+export function embeddedMemoryBudget(bytes: number): EmbeddedMemoryBudget {
+  const share = (divisor: number) => Math.floor(bytes / divisor);
+  return {
+    engine: {
+      max_server_memory_usage: Math.floor(bytes),
+      memory_worker_purge_dirty_pages_threshold_ratio: 0.05,
+      merges_mutations_memory_usage_soft_limit: share(2),
+      mark_cache_size: share(16),
+      index_mark_cache_size: share(16),
+      primary_index_cache_size: share(16),
+    },
+    query: querySettings(share(2)),
+    background: querySettings(share(4)),
+  };
+}
+
+function querySettings(maxBytes: number): Record<string, number> {
+  const spillAt = Math.floor(maxBytes / 2);
+  return { max_memory_usage: maxBytes, max_bytes_before_external_sort: spillAt, max_bytes_before_external_group_by: spillAt };
+}
+
 export function parseJsonEachRow<T>(text: string): T[] {
   const rows: T[] = [];
   for (const line of text.split('\n')) if (line.length > 0) rows.push(JSON.parse(line) as T);
@@ -134,4 +183,10 @@ function lockHolder(location: string): { pid: number; command: string | undefine
     return undefined; // the recorded holder is gone: not a live lock
   }
   return { pid, command };
+}
+
+/** A server setting name as chDB takes it on its command line (dotted for nested keys). */
+function engineSettingName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new Error(`invalid engine setting name: ${name}`);
+  return name;
 }

@@ -15,7 +15,8 @@ export function registerServeCommand(program: Command): void {
     .option('--batch-rows <n>', 'insert as soon as this many spans wait (and no insert is running)', '10000')
     .option('--flush-interval <duration>', 'insert waiting spans at least this often', '1s')
     .option('--max-queue-rows <n>', 'spans accepted but not yet written before the receiver answers 429/503', '200000')
-    .option('--max-body-bytes <n>', 'largest OTLP request body, decompressed', String(64 * 1024 * 1024));
+    .option('--max-body-bytes <n>', 'largest OTLP request body, decompressed', String(64 * 1024 * 1024))
+    .option('--engine-memory <size>', 'memory budget of the embedded store engine, e.g. 2GiB (env WARDEN_ENGINE_MEMORY; default 1GiB)');
   addStoreOptions(cmd).action(async (flags: ServeFlags) => {
     const env = readEnv();
     const config = resolveServeConfig(flags, env);

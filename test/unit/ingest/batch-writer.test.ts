@@ -78,6 +78,21 @@ test('a store that refuses the rows makes the writer answer 503, then the batch 
   await writer.close();
 }));
 
+test('an insert refused for memory (the engine budget) is retried until it fits, never dropped', () => withStore(async (store) => {
+  await store.command('SET max_memory_usage = 1000');
+  const writer = new BatchWriter(store, { maxBatchRows: 3, flushIntervalMs: 60_000, maxAttempts: 2 });
+  assert.ok(writer.enqueue(rows(3)).ok);
+  for (let i = 0; i < 150 && writer.metrics.insertFailures < 3; i++) await sleep(20);
+  assert.ok(writer.metrics.insertFailures >= 3, 'the insert keeps failing on memory');
+  assert.equal(writer.metrics.rowsDropped, 0);
+  // The writer is in its back-off now; give the engine room and the same batch goes in.
+  await store.command('SET max_memory_usage = 0');
+  await writer.flush();
+  assert.equal(writer.metrics.rowsDropped, 0);
+  assert.equal(await count(store), 3);
+  await writer.close();
+}));
+
 test('a redelivered request is not inserted twice', () => withStore(async (store) => {
   const writer = new BatchWriter(store, { flushIntervalMs: 60_000 });
   const receiver = new OtlpReceiver(writer);
