@@ -44,9 +44,17 @@ export async function evaluateRules(
   for (const rule of rules) {
     try {
       const c = rule.condition;
-      const found = c.kind === 'anomaly' ? matchAnomalies(rule, c, await anomalies(), nowMs) : await evaluateMetric(store, rule, c, nowMs);
-      result.observations.push(...found);
-      result.evaluated.add(rule.name);
+      if (c.kind !== 'anomaly') {
+        result.observations.push(...(await evaluateMetric(store, rule, c, nowMs)));
+        result.evaluated.add(rule.name);
+        continue;
+      }
+      const fetched = await anomalies();
+      // What the working detectors found still fires; a rule missing a detector cannot resolve.
+      result.observations.push(...matchAnomalies(rule, c, fetched.anomalies, nowMs));
+      const failed = fetched.failed.filter((f) => (c.types as string[]).includes(f.type));
+      if (failed.length === 0) result.evaluated.add(rule.name);
+      else result.failures.push({ rule: rule.name, error: failed.map((f) => `${f.type}: ${f.error}`).join('; ') });
     } catch (e) {
       result.failures.push({ rule: rule.name, error: errorMessage(e) });
     }
@@ -70,15 +78,36 @@ async function evaluateMetric(store: StoreDriver, rule: AlertRule, c: MetricCond
   }));
 }
 
-/** Fetches anomalies once per evaluation, and only when some rule needs them. */
-function lazyAnomalies(rules: readonly AlertRule[], source: AnomalySource | undefined, nowMs: number): () => Promise<AlertAnomaly[]> {
+interface FetchedAnomalies {
+  anomalies: AlertAnomaly[];
+  /** Detectors that failed this time (e.g. a query over its memory share); the others still count. */
+  failed: Array<{ type: AnomalyType; error: string }>;
+}
+
+/**
+ * Fetches anomalies once per evaluation, and only when some rule needs them: one detector
+ * at a time, so one that fails (say, over its memory share at a very high call rate) does not
+ * take the others' findings with it.
+ */
+function lazyAnomalies(rules: readonly AlertRule[], source: AnomalySource | undefined, nowMs: number): () => Promise<FetchedAnomalies> {
   const conditions = rules.flatMap((r) => (r.condition.kind === 'anomaly' ? [r.condition] : []));
   const types = [...new Set(conditions.flatMap((c) => c.types))];
   const withinMs = Math.max(0, ...conditions.map((c) => c.withinMs));
-  let pending: Promise<AlertAnomaly[]> | undefined;
+  let pending: Promise<FetchedAnomalies> | undefined;
+  const fetchAll = async (from: AnomalySource): Promise<FetchedAnomalies> => {
+    const out: FetchedAnomalies = { anomalies: [], failed: [] };
+    for (const type of types) {
+      try {
+        out.anomalies.push(...(await from.anomalies({ fromMs: nowMs - withinMs, toMs: nowMs, types: [type] })));
+      } catch (e) {
+        out.failed.push({ type, error: errorMessage(e) });
+      }
+    }
+    return out;
+  };
   return () => {
     if (!source) return Promise.reject(new Error('anomaly detection is not available in this process'));
-    pending ??= source.anomalies({ fromMs: nowMs - withinMs, toMs: nowMs, types });
+    pending ??= fetchAll(source);
     return pending;
   };
 }
