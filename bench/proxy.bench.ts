@@ -176,19 +176,36 @@ async function main(): Promise<void> {
   console.log(out.join('\n'));
 }
 
-/** stdio ↔ stdio: direct vs through warden proxy (policy + telemetry on). */
+/**
+ * A process that only copies bytes between the agent and a spawned server: the floor for any
+ * stdio proxy written in Node on this machine (two more pipe hops and process wake-ups).
+ */
+const NULL_RELAY = `const { spawn } = require('node:child_process');
+const [cmd, ...args] = process.argv.slice(1);
+const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+process.stdin.pipe(child.stdin);
+child.stdout.pipe(process.stdout);
+child.on('exit', () => process.exit(0));`;
+
+/** stdio ↔ stdio: direct, through a byte-copying relay, and through warden proxy (policy + telemetry on). */
 async function stdioSection(otlp: string): Promise<string[]> {
   const direct = await stdioClient(EXAMPLE);
+  const relay = await stdioClient([process.execPath, '-e', NULL_RELAY, ...EXAMPLE]);
   const proxied = await stdioClient([process.execPath, ...wardenArgs(otlp, ['--', ...EXAMPLE])]);
-  const stdio = await interleaved({ direct: direct.client, warden: proxied.client }, CALLS);
-  const [d50, d99, w50, w99] = [pct(stdio.direct!, 50), pct(stdio.direct!, 99), pct(stdio.warden!, 50), pct(stdio.warden!, 99)];
-  await direct.client.close();
-  await proxied.client.close();
+  const stdio = await interleaved({ direct: direct.client, relay: relay.client, warden: proxied.client }, CALLS);
+  const d50 = pct(stdio.direct!, 50);
+  const d99 = pct(stdio.direct!, 99);
+  const row = (label: string, samples: number[]) => {
+    const [p50, p99] = [pct(samples, 50), pct(samples, 99)];
+    return `| ${label} | ${us(p50)} | ${us(p99)} | ${us(p50 - d50)} | ${us(p99 - d99)} |`;
+  };
+  for (const side of [direct, relay, proxied]) await side.client.close();
   return [
     `### stdio ↔ stdio, ${CALLS} sequential tools/call per side (example server, enforce policy with limits, OTLP export on)`, '',
     '| path | p50 | p99 | added p50 | added p99 |', '|---|---|---|---|---|',
     `| direct | ${us(d50)} | ${us(d99)} | | |`,
-    `| warden proxy | ${us(w50)} | ${us(w99)} | ${us(w50 - d50)} | ${us(w99 - d99)} |`, '',
+    row('byte-copying Node relay (no parsing, no policy, no telemetry)', stdio.relay!),
+    row('warden proxy', stdio.warden!), '',
   ];
 }
 
