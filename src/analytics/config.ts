@@ -32,6 +32,8 @@ export interface AnomalyThresholds {
   spikeMinBuckets: number;
   /** Identical calls (tool + args hash) in a row within a session (gemini-cli halts at 5). */
   repeatRun: number;
+  /** Candidate calls one repeat_loop pass orders (bounds its memory: ~1 M fit in 256 MiB with short ids). */
+  repeatPassCalls: number;
   /** Failed calls of the same tool in a row within a session. */
   errorRun: number;
   /** Enforced refusals of one agent+tool within `denyWindowS` (retrying after denial). */
@@ -67,6 +69,7 @@ export const DEFAULT_ANOMALY_THRESHOLDS: AnomalyThresholds = {
   spikeMinRatio: 3,
   spikeMinBuckets: 12,
   repeatRun: 5,
+  repeatPassCalls: 750_000,
   errorRun: 5,
   denyStorm: 10,
   denyWindowS: 300,
