@@ -18,10 +18,10 @@ function youngGenerationBytes(): number {
  * every call's garbage is promoted. The heap-size flags are read only at start-up, so this
  * steers the growth factor, which V8 reads each time it grows the space: it may grow while
  * below the limit and not past it. Checked after every collection (a few a second under
- * load). An operator can still choose sizes with NODE_OPTIONS=--max-semi-space-size.
- * Returns a function that stops steering.
+ * load), for the life of the process. An operator can still choose sizes with
+ * NODE_OPTIONS=--max-semi-space-size.
  */
-export function holdYoungGeneration(limitBytes = PROXY_YOUNG_GENERATION_BYTES): () => void {
+export function holdYoungGeneration(limitBytes = PROXY_YOUNG_GENERATION_BYTES): void {
   let held: boolean | undefined;
   const steer = () => {
     const hold = youngGenerationBytes() >= limitBytes;
@@ -30,7 +30,5 @@ export function holdYoungGeneration(limitBytes = PROXY_YOUNG_GENERATION_BYTES): 
     setFlagsFromString(`--semi-space-growth-factor=${hold ? 1 : V8_GROWTH_FACTOR}`);
   };
   steer();
-  const observer = new PerformanceObserver(steer);
-  observer.observe({ entryTypes: ['gc'] });
-  return () => observer.disconnect();
+  new PerformanceObserver(steer).observe({ entryTypes: ['gc'] });
 }

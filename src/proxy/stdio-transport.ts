@@ -46,6 +46,7 @@ export class NdjsonStreamTransport implements Transport {
     this.closed = true;
     this.input.off('data', this.onData);
     this.input.off('error', this.onStreamError);
+    this.output.off('error', this.onStreamError);
     // Let the process exit once nobody else reads the stream.
     if (this.input.listenerCount('data') === 0) this.input.pause();
     this.splitter.clear();

@@ -4,10 +4,9 @@
  * hashed (agent, session) key, so the ordered pass runs only where a repeat is possible. Arguments that were not
  * recorded (empty hash) are never compared: name-only keys would flag legitimate exploration.
  *
- * The ordered pass holds a whole session in memory, so when the candidate sessions hold many
- * calls they are split into passes over disjoint sets of sessions (by the same hash): each pass
- * stays within a query's memory share however many calls the range holds, as long as no single
- * session is that large.
+ * The ordered pass holds a whole session in memory, so the candidate sessions are ordered in
+ * passes of at most `repeatPassCalls` calls each: a pass stays within a query's memory share
+ * however many calls the range holds, as long as no single session is that large.
  */
 import { IN_RANGE, runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import { rangeParams, type TimeRange } from '../range.js';
@@ -19,17 +18,8 @@ interface LoopRow { agent: string; session: string; tool: string; n: number; fir
 export async function detectRepeatLoops(ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined } = {}): Promise<Anomaly[]> {
   const t = ctx.config.anomalies;
   const params = { ...rangeParams(range), agent: scope.agent ?? '', run: t.repeatRun, samples: t.samples };
-  // Calls in the sessions where a run is possible at all: usually few, and then one pass.
-  const [size] = await runQuery<{ n: number }>(ctx, 'repeat_loop sizing',
-    `SELECT sum(calls) AS n FROM (
-       SELECT sum(c) AS calls, max(c) AS top FROM (
-         SELECT cityHash64(agent, session) AS k, count() AS c FROM ${toolCallsFinal(ctx)}
-         WHERE ${IN_RANGE} AND args_hash != '' AND ({agent:String} = '' OR agent = {agent:String})
-         GROUP BY k, cityHash64(tool, args_hash))
-       GROUP BY k HAVING top >= {run:UInt32})`, params);
-  const passes = Math.max(1, Math.ceil(Number(size?.n ?? 0) / t.repeatPassCalls));
   const rows: LoopRow[] = [];
-  for (let pass = 0; pass < passes; pass++) rows.push(...(await loopsInPass(ctx, { ...params, passes, pass })));
+  for (const keys of passes(await candidateSessions(ctx, params), t.repeatPassCalls)) rows.push(...(await loopsIn(ctx, { ...params, keys })));
   rows.sort((a, b) => a.agent.localeCompare(b.agent) || a.first_ms - b.first_ms);
   return rows.map((r) =>
     finishAnomaly({
@@ -43,9 +33,39 @@ export async function detectRepeatLoops(ctx: AnalyticsContext, range: TimeRange,
   );
 }
 
-/** The runs in the sessions whose hash falls in this pass. */
-function loopsInPass(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<LoopRow[]> {
-  const inPass = 'cityHash64(agent, session) % {passes:UInt32} = {pass:UInt32}';
+/**
+ * A 32-bit (agent, session) key: exact as a JavaScript number. Two sessions sharing a key are
+ * only ordered together; a key never splits a session.
+ */
+const SESSION_KEY = 'toUInt32(cityHash64(agent, session) % 4294967296)';
+
+/** Sessions where some (tool, arguments) pair occurs at least N times, with their calls that carry an arguments hash. */
+function candidateSessions(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<Array<{ k: number; calls: number }>> {
+  return runQuery(ctx, 'repeat_loop candidates',
+    `SELECT k, sum(c) AS calls FROM (
+       SELECT ${SESSION_KEY} AS k, count() AS c FROM ${toolCallsFinal(ctx)}
+       WHERE ${IN_RANGE} AND args_hash != '' AND ({agent:String} = '' OR agent = {agent:String})
+       GROUP BY k, cityHash64(tool, args_hash))
+     GROUP BY k HAVING max(c) >= {run:UInt32}`, params);
+}
+
+/** Session keys in groups of at most `maxCalls` calls (a larger session gets a group of its own). */
+function passes(candidates: ReadonlyArray<{ k: number; calls: number }>, maxCalls: number): number[][] {
+  const groups: number[][] = [];
+  let calls = Infinity;
+  for (const c of candidates) {
+    if (calls + Number(c.calls) > maxCalls) {
+      groups.push([]);
+      calls = 0;
+    }
+    groups[groups.length - 1]?.push(Number(c.k));
+    calls += Number(c.calls);
+  }
+  return groups;
+}
+
+/** The runs in the given sessions, found in one ordered pass over them. */
+function loopsIn(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<LoopRow[]> {
   return runQuery<LoopRow>(
     ctx,
     'repeat_loop detection',
@@ -58,11 +78,7 @@ function loopsInPass(ctx: AnalyticsContext, params: Record<string, unknown>): Pr
          SELECT agent, session, tool, args_hash, ts, span_id,
            (tool, args_hash) != lagInFrame((tool, args_hash), 1, ('', '')) OVER (PARTITION BY agent, session ORDER BY ts, span_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS changed
          FROM ${toolCallsFinal(ctx)}
-         WHERE ${IN_RANGE} AND ({agent:String} = '' OR agent = {agent:String}) AND ${inPass}
-           AND cityHash64(agent, session) IN (
-             SELECT k FROM ${toolCallsFinal(ctx)}
-             WHERE ${IN_RANGE} AND args_hash != '' AND ({agent:String} = '' OR agent = {agent:String}) AND ${inPass}
-             GROUP BY cityHash64(agent, session) AS k, cityHash64(tool, args_hash) HAVING count() >= {run:UInt32})
+         WHERE ${IN_RANGE} AND ({agent:String} = '' OR agent = {agent:String}) AND ${SESSION_KEY} IN {keys:Array(UInt32)}
        )
      )
      WHERE args_hash != ''

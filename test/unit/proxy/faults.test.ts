@@ -119,4 +119,21 @@ describe('proxy faults (in-process relay, real child upstream)', () => {
       await telemetry.recorder.shutdown();
     }
   });
+
+  it('refuses to start when the upstream command cannot be run, saying which one', async () => {
+    const telemetry = createTelemetry({ recordArgs: 'hash', logger: silentLogger, exporter: new InMemorySpanExporter() });
+    const policy = await PolicyState.load({ file: undefined, modeOverride: undefined, recorder: telemetry.recorder, logger: silentLogger });
+    const missing = { kind: 'stdio' as const, command: '/nonexistent/mcp-server', args: ['--stdio'], env: { PATH: process.env.PATH ?? '' } };
+    try {
+      await assert.rejects(
+        startStdioProxy(
+          { policy, recorder: telemetry.recorder, upstream: upstreamFactory(missing), clock: systemClock, logger: silentLogger, timeoutMs: 5000, agentId: 'a' },
+          { stdin: new PassThrough(), stdout: new PassThrough() },
+        ),
+        /could not start the upstream MCP server "\/nonexistent\/mcp-server --stdio": spawn \/nonexistent\/mcp-server ENOENT/,
+      );
+    } finally {
+      await telemetry.recorder.shutdown();
+    }
+  });
 });
