@@ -1,7 +1,7 @@
 // Added latency of `warden proxy` per tools/call, its HTTP front against mcp-proxy, and a
 // sustained-rate run. Everything is measured side by side in one run:
 //   node --import tsx bench/proxy.bench.ts
-// Knobs: BENCH_CALLS (sequential calls per side, default 4000), BENCH_RATE (calls/s, 2000),
+// Knobs: BENCH_CALLS (sequential calls per side, default 20000), BENCH_RATE (calls/s, 2000),
 // BENCH_SUSTAIN_S (seconds, 60), BENCH_ONLY (comma list of stdio, http, sustained; default all).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-const CALLS = Number(process.env.BENCH_CALLS ?? 4000);
+const CALLS = Number(process.env.BENCH_CALLS ?? 20000);
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'stdio,http,sustained').split(','));

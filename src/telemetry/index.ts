@@ -5,3 +5,5 @@ export * from './recorder.js';
 export * from './spool.js';
 export * from './spooling-exporter.js';
 export * from './provider.js';
+export * from './span-writer.js';
+export * from './otlp-trace-encoder.js';

@@ -1,11 +1,11 @@
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { RecordArgsMode } from '../config/index.js';
 import type { Logger } from '../core/index.js';
-import { OtelDecisionRecorder, type DecisionRecorder } from './recorder.js';
+import { RecordingDecisionRecorder, type DecisionRecorder } from './recorder.js';
+import { SpanWriter } from './span-writer.js';
 import { Attr, SCOPE_NAME, SERVICE_NAME } from './semconv.js';
+import { encodeTraceRequest } from './otlp-trace-encoder.js';
 import { DiskSpool } from './spool.js';
 import { SpoolingSpanExporter, postOtlpBody } from './spooling-exporter.js';
 
@@ -35,22 +35,28 @@ export interface Telemetry {
 
 const LIVE_EXPORT_TIMEOUT_MS = 2_000;
 
-/**
- * The OTel SDK pipeline: BasicTracerProvider → BatchSpanProcessor → spooling wrapper →
- * OTLP/HTTP protobuf exporter. Span export is off the call path; the queue is sized for
- * bursts of several thousand calls a second between two batch exports.
- */
+/** The recorder the proxy uses: each finished call becomes a record, each record an OTel span. */
 export function createTelemetry(opts: TelemetryOptions): Telemetry {
+  const { writer, spool } = createSpanWriter(opts);
+  return { recorder: new RecordingDecisionRecorder(writer, opts.logger), spool };
+}
+
+/**
+ * The OTel SDK pipeline: BasicTracerProvider → BatchSpanProcessor → SpoolingSpanExporter
+ * (OTLP/HTTP protobuf, encoded by encodeTraceRequest, with the disk spool). Span export is
+ * off the call path; the queue is sized for bursts of several thousand calls a second
+ * between two batch exports.
+ */
+export function createSpanWriter(opts: TelemetryOptions): { writer: SpanWriter; spool: DiskSpool | undefined } {
   let spool: DiskSpool | undefined;
   let exporter = opts.exporter;
   if (!exporter) {
     const tracesUrl = opts.tracesUrl ?? 'http://127.0.0.1:4318/v1/traces';
     spool = new DiskSpool(opts.spoolDir ?? '.warden/spool/default', opts.spoolMaxBytes ?? 64 * 1024 * 1024, opts.logger);
     const spooling = new SpoolingSpanExporter({
-      live: new OTLPTraceExporter({ url: tracesUrl, timeoutMillis: LIVE_EXPORT_TIMEOUT_MS, headers: { ...opts.headers } }),
       spool,
-      serialize: (spans) => ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array(),
-      deliver: (body) => postOtlpBody(tracesUrl, body, undefined, opts.headers),
+      serialize: encodeTraceRequest,
+      deliver: (body, live) => postOtlpBody(tracesUrl, body, live ? LIVE_EXPORT_TIMEOUT_MS : undefined, opts.headers),
       retryIntervalMs: opts.retryIntervalMs ?? 2_000,
       logger: opts.logger,
     });
@@ -69,5 +75,5 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     ],
   });
   const tracer = provider.getTracer(SCOPE_NAME, opts.serviceVersion ?? '0.1.0');
-  return { recorder: new OtelDecisionRecorder(tracer, opts.recordArgs, opts.logger, provider), spool };
+  return { writer: new SpanWriter(tracer, opts.recordArgs, provider), spool };
 }

@@ -1,12 +1,5 @@
-import { SpanKind, SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import type { RecordArgsMode } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import type { Decision, PolicyMode, RiskClass, ToolAnnotations } from '../policy/types.js';
-import { argsAttributes } from './args.js';
-import {
-  Attr, EVENT_POLICY_RELOADED, EVENT_POLICY_RELOAD_REJECTED, GEN_AI_OPERATION_EXECUTE_TOOL, McpMethod,
-  POLICY_RELOAD_SPAN_NAME, TOOLS_LIST_SPAN_NAME, toolCallSpanName,
-} from './semconv.js';
 
 /** What every span of one agent session shares; mutable because the upstream names itself only in `initialize`. */
 export interface CallContext {
@@ -67,29 +60,44 @@ export interface DecisionRecorder {
   shutdown(): Promise<void>;
 }
 
+/**
+ * A finished call, list or reload as plain data: what a span is built from. Records carry
+ * their own wall-clock times, so when the span is built (after the reply is out) does not
+ * change it.
+ */
+export type TelemetryRecord =
+  | { kind: 'call'; ctx: CallContext; call: ToolCallStart; startTime: number; endTime: number; outcome?: CallOutcome | undefined }
+  | {
+    kind: 'list'; ctx: CallContext; requestId: string | number; startTime: number; endTime: number;
+    tools?: ToolInventoryEntry[] | undefined; outcome?: CallOutcome | undefined;
+  }
+  | { kind: 'reload'; event: PolicyReloadEvent; time: number };
+
+/** Where records go: SpanWriter turns them into OTel spans; tests may collect them instead. */
+export interface RecordSink {
+  write(record: TelemetryRecord): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
 const NOOP_CALL: OpenToolCallSpan = { end: () => {} };
 const NOOP_LIST: OpenToolsListSpan = { end: () => {} };
 
-export class OtelDecisionRecorder implements DecisionRecorder {
+/**
+ * The proxy's recorder: on the call's way in it takes only the start time and a snapshot of
+ * the session; when the call ends (after the reply has been passed on) it hands one record
+ * to the sink. Nothing here throws into the relay.
+ */
+export class RecordingDecisionRecorder implements DecisionRecorder {
   private failures = 0;
 
-  constructor(
-    private readonly tracer: Tracer,
-    private readonly recordArgs: RecordArgsMode,
-    private readonly logger: Logger,
-    private readonly lifecycle: { forceFlush(): Promise<void>; shutdown(): Promise<void> },
-  ) {}
+  constructor(private readonly sink: RecordSink, private readonly logger: Logger) {}
 
-  /**
-   * Only the start time and the session's attributes are taken here, on the call's way in;
-   * the span is built when the call ends, after the proxy has passed the reply on, so the
-   * arguments hash and the span bookkeeping never sit between the agent and its server.
-   */
   toolCall(ctx: CallContext, call: ToolCallStart): OpenToolCallSpan {
     try {
       const startTime = epochMs();
       const session: CallContext = { ...ctx }; // as it was when the call came in
-      return { end: (outcome) => this.recordToolCall(session, call, startTime, outcome) };
+      return { end: (outcome) => this.write({ kind: 'call', ctx: session, call, startTime, endTime: epochMs(), outcome }) };
     } catch (error) {
       this.noteFailure(error);
       return NOOP_CALL;
@@ -98,18 +106,9 @@ export class OtelDecisionRecorder implements DecisionRecorder {
 
   toolsList(ctx: CallContext, requestId: string | number): OpenToolsListSpan {
     try {
-      const span = this.tracer.startSpan(TOOLS_LIST_SPAN_NAME, { kind: SpanKind.SERVER });
-      setContextAttributes(span, ctx, McpMethod.TOOLS_LIST, requestId);
-      return {
-        end: (tools, outcome) => {
-          try {
-            if (tools) span.setAttribute(Attr.TOOLS, JSON.stringify(tools));
-          } catch (error) {
-            this.noteFailure(error);
-          }
-          this.finish(span, outcome);
-        },
-      };
+      const startTime = epochMs();
+      const session: CallContext = { ...ctx };
+      return { end: (tools, outcome) => this.write({ kind: 'list', ctx: session, requestId, startTime, endTime: epochMs(), tools, outcome }) };
     } catch (error) {
       this.noteFailure(error);
       return NOOP_LIST;
@@ -117,54 +116,20 @@ export class OtelDecisionRecorder implements DecisionRecorder {
   }
 
   policyReload(event: PolicyReloadEvent): void {
-    try {
-      const span = this.tracer.startSpan(POLICY_RELOAD_SPAN_NAME, { kind: SpanKind.INTERNAL });
-      const attrs: Attributes = { [Attr.RELOAD_SOURCE]: event.source };
-      if (event.hash !== undefined) attrs[Attr.POLICY_HASH] = event.hash;
-      if (event.reason !== undefined) attrs[Attr.RELOAD_REASON] = event.reason;
-      span.addEvent(event.ok ? EVENT_POLICY_RELOADED : EVENT_POLICY_RELOAD_REJECTED, attrs);
-      if (!event.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: event.reason ?? 'policy reload rejected' });
-      span.end();
-    } catch (error) {
-      this.noteFailure(error);
-    }
+    this.write({ kind: 'reload', event, time: epochMs() });
   }
 
   forceFlush(): Promise<void> {
-    return this.lifecycle.forceFlush().catch((error: unknown) => this.noteFailure(error));
+    return this.sink.forceFlush().catch((error: unknown) => this.noteFailure(error));
   }
 
   shutdown(): Promise<void> {
-    return this.lifecycle.shutdown().catch((error: unknown) => this.noteFailure(error));
+    return this.sink.shutdown().catch((error: unknown) => this.noteFailure(error));
   }
 
-  /**
-   * Attributes go onto the span one by one rather than through startSpan's options: that path
-   * copies them twice (sampler input, then the span), and at thousands of calls a second
-   * allocation is what the proxy's memory and tail latency are made of.
-   */
-  private recordToolCall(session: CallContext, call: ToolCallStart, startTime: number, outcome: CallOutcome | undefined): void {
+  private write(record: TelemetryRecord): void {
     try {
-      const endTime = epochMs();
-      const span = this.tracer.startSpan(toolCallSpanName(call.tool), { kind: SpanKind.SERVER, startTime });
-      setContextAttributes(span, session, McpMethod.TOOLS_CALL, call.requestId);
-      span.setAttribute(Attr.GEN_AI_OPERATION_NAME, GEN_AI_OPERATION_EXECUTE_TOOL);
-      span.setAttribute(Attr.GEN_AI_TOOL_NAME, call.tool);
-      setDecisionAttributes(span, call.decision, call.enforced);
-      span.setAttributes(argsAttributes(this.recordArgs, call.args));
-      this.finish(span, outcome, endTime);
-    } catch (error) {
-      this.noteFailure(error);
-    }
-  }
-
-  private finish(span: Span, outcome: CallOutcome | undefined, endTime?: number): void {
-    try {
-      if (outcome?.errorType) {
-        span.setAttribute(Attr.ERROR_TYPE, outcome.errorType);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message ?? outcome.errorType });
-      }
-      span.end(endTime);
+      this.sink.write(record);
     } catch (error) {
       this.noteFailure(error);
     }
@@ -177,32 +142,6 @@ export class OtelDecisionRecorder implements DecisionRecorder {
 }
 
 /** Wall-clock milliseconds with sub-millisecond precision (the OTel SDK keeps the fraction). */
-function epochMs(): number {
+export function epochMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-function setContextAttributes(span: Span, ctx: CallContext, method: string, requestId: string | number): void {
-  span.setAttribute(Attr.MCP_METHOD_NAME, method);
-  span.setAttribute(Attr.GEN_AI_AGENT_ID, ctx.agent);
-  span.setAttribute(Attr.JSONRPC_REQUEST_ID, String(requestId));
-  span.setAttribute(Attr.MODE, ctx.mode);
-  span.setAttribute(Attr.POLICY_HASH, ctx.policyHash);
-  span.setAttribute(Attr.UPSTREAM, ctx.upstream);
-  if (ctx.sessionId !== undefined) span.setAttribute(Attr.MCP_SESSION_ID, ctx.sessionId);
-  if (ctx.protocolVersion !== undefined) span.setAttribute(Attr.MCP_PROTOCOL_VERSION, ctx.protocolVersion);
-  if (ctx.networkTransport !== undefined) span.setAttribute(Attr.NETWORK_TRANSPORT, ctx.networkTransport);
-}
-
-function setDecisionAttributes(span: Span, decision: Decision, enforced: boolean): void {
-  span.setAttribute(Attr.DECISION, decision.decision);
-  span.setAttribute(Attr.ENFORCED, enforced);
-  span.setAttribute(Attr.RULE, decision.rule);
-  span.setAttribute(Attr.REASON, decision.reason);
-  span.setAttribute(Attr.TOOL_RISK, decision.risk);
-  if (decision.limit) {
-    span.setAttribute(Attr.LIMIT_COUNTER, decision.limit.counter);
-    span.setAttribute(Attr.LIMIT_COUNT, decision.limit.count);
-    span.setAttribute(Attr.LIMIT_MAX, decision.limit.max);
-    span.setAttribute(Attr.LIMIT_WINDOW_S, decision.limit.windowS);
-  }
 }
