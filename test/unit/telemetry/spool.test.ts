@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -78,6 +80,27 @@ describe('spooling OTLP export (real OTel SDK, real OTLP/HTTP protobuf exporter)
     } finally {
       await recorder.shutdown();
       await receiver.down();
+    }
+  });
+
+  it('drops a batch the endpoint refuses as malformed (400) with a warning, instead of spooling it forever', async () => {
+    const server = createServer((req, res) => req.resume().on('end', () => res.writeHead(400).end('bad request')));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const spoolDir = join(root, 'rejected');
+    const lines: string[] = [];
+    const { recorder, spool } = createTelemetry({
+      recordArgs: 'hash', logger: createLogger({ write: (l) => void lines.push(l) }), spoolDir, scheduledDelayMillis: 50,
+      tracesUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`,
+    });
+    try {
+      recorder.toolCall(ctx, { tool: 't', requestId: 1, args: {}, decision: allow, enforced: true }).end();
+      await recorder.forceFlush();
+      assert.equal(spool?.pendingSpans, 0);
+      assert.match(lines.join('\n'), /rejected spans; dropping them spans=1/);
+    } finally {
+      await recorder.shutdown();
+      server.closeAllConnections();
+      server.close();
     }
   });
 });
