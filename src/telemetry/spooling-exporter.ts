@@ -33,12 +33,13 @@ export class SpoolingSpanExporter implements SpanExporter {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  private starting: Promise<void> | undefined;
 
   constructor(private readonly opts: SpoolingExporterOptions) {}
 
   /** Delivers whatever earlier runs left in the spool. */
   start(): void {
-    void this.opts.spool.init().then(() => this.drainSoon(), (error: unknown) => {
+    this.starting = this.opts.spool.init().then(() => this.drainSoon(), (error: unknown) => {
       this.opts.logger.warn('telemetry spool unusable; spans are exported live only', { dir: this.opts.spool.dir, error: String(error) });
     });
   }
@@ -74,6 +75,7 @@ export class SpoolingSpanExporter implements SpanExporter {
   async shutdown(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.starting; // a shutdown right after start leaves no spool work running behind it
     await this.forceFlush();
     await this.draining;
   }
