@@ -5,3 +5,4 @@ export * from './duration.js';
 export * from './hash.js';
 export * from './ids.js';
 export * from './logger.js';
+export * from './protobuf.js';

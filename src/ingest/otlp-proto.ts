@@ -1,4 +1,5 @@
-import { ProtoReader, WireType, expectWire } from './proto-reader.js';
+import { WireType } from '../core/index.js';
+import { ProtoReader, expectWire } from './proto-reader.js';
 import {
   SPAN_KIND_NAMES, STATUS_CODE_NAMES, isZeroHex, newRow, putAttribute, setSpanTimes, spanIdProblem,
   type AttributeMap, type OtelTraceRow,

@@ -3,7 +3,7 @@
  * `Buffer#toString` on offsets (no subarray, no TextDecoder): that is what makes a
  * hand-written decoder faster than generated code (notes/otel-clickhouse.md §8c).
  */
-export const WireType = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
+import { WireType } from '../core/index.js';
 
 export class ProtoDecodeError extends Error {
   constructor(message: string) {

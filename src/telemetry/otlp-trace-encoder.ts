@@ -2,7 +2,8 @@ import type { Attributes, AttributeValue, HrTime, Link, SpanStatus } from '@open
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { ProtoWriter, Wire } from './proto-writer.js';
+import { WireType as Wire } from '../core/index.js';
+import { ProtoWriter } from './proto-writer.js';
 
 /**
  * OTel SDK spans → one OTLP `ExportTraceServiceRequest` (opentelemetry-proto trace/v1), in a

@@ -4,8 +4,7 @@
  * ASCII strings (all of Warden's keys and nearly all values) are copied byte by byte:
  * for short strings that beats any encoder call.
  */
-export const Wire = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
-export type WireType = (typeof Wire)[keyof typeof Wire];
+import type { WireTypeValue } from '../core/index.js';
 
 export class ProtoWriter {
   private buf: Buffer;
@@ -20,7 +19,7 @@ export class ProtoWriter {
     return this.buf.subarray(0, this.pos);
   }
 
-  tag(field: number, wire: WireType): void {
+  tag(field: number, wire: WireTypeValue): void {
     this.varint((field << 3) | wire);
   }
 
