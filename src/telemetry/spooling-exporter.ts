@@ -5,6 +5,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from '../core/index.js';
 import type { DiskSpool } from './spool.js';
 
+function failed(error: unknown): ExportResult {
+  return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
+}
+
 /** What happened to one raw OTLP body sent to the endpoint. */
 export type DeliveryOutcome = 'delivered' | 'retry' | 'rejected';
 
@@ -49,7 +53,7 @@ export class SpoolingSpanExporter implements SpanExporter {
     try {
       body = this.opts.serialize(spans);
     } catch (error) {
-      resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      resultCallback(failed(error));
       return;
     }
     if (this.endpointDown) return this.toSpool(body, spans.length, resultCallback);
@@ -59,7 +63,7 @@ export class SpoolingSpanExporter implements SpanExporter {
         if (this.opts.spool.pendingFiles > 0) this.drainSoon();
       } else if (outcome === 'rejected') {
         this.opts.logger.warn('telemetry endpoint rejected spans; dropping them', { spans: spans.length });
-        resultCallback({ code: ExportResultCode.FAILED, error: new Error('rejected by the telemetry endpoint') });
+        resultCallback(failed(new Error('rejected by the telemetry endpoint')));
       } else {
         this.markDown(undefined);
         this.toSpool(body, spans.length, resultCallback);
@@ -89,7 +93,7 @@ export class SpoolingSpanExporter implements SpanExporter {
         if (!this.endpointDown) this.drainSoon();
       } catch (error) {
         this.opts.logger.warn('could not spool spans; they are lost', { spans, error: String(error) });
-        resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+        resultCallback(failed(error));
       }
     })());
   }

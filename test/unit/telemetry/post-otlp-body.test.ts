@@ -39,4 +39,28 @@ describe('postOtlpBody (OTLP/HTTP protobuf POST)', () => {
     assert.ok(Date.now() - started < 2_000);
     assert.equal(await postOtlpBody('http://127.0.0.1:1/v1/traces', new Uint8Array(1), 500), 'retry');
   });
+
+  it('sends again on a new connection when a kept-alive one turns out closed by the server, instead of spooling', async () => {
+    const perSocket = new Map<unknown, number>();
+    let requests = 0;
+    const closing = createServer((req, res) => {
+      requests++;
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      // The second request on a connection finds it closed, as when a server's idle timeout fires just then.
+      if (n > 1) return void req.socket.destroy();
+      req.resume().on('end', () => res.writeHead(200).end());
+    });
+    await new Promise<void>((r) => closing.listen(0, '127.0.0.1', r));
+    const target = `http://127.0.0.1:${(closing.address() as AddressInfo).port}/v1/traces`;
+    try {
+      assert.equal(await postOtlpBody(target, new Uint8Array(10)), 'delivered');
+      assert.equal(await postOtlpBody(target, new Uint8Array(10)), 'delivered');
+      assert.equal(requests, 3, 'the second body was sent twice: once on the dead connection, once on a new one');
+      assert.equal(perSocket.size, 2);
+    } finally {
+      closing.closeAllConnections();
+      closing.close();
+    }
+  });
 });
