@@ -1,7 +1,7 @@
 // Added latency of `warden proxy` per tools/call, its HTTP front against mcp-proxy, and a
 // sustained-rate run. Everything is measured side by side in one run:
 //   node --import tsx bench/proxy.bench.ts
-// Knobs: BENCH_CALLS (sequential calls per side, default 20000), BENCH_RATE (calls/s, 2000),
+// Knobs: BENCH_CALLS (sequential calls per side, default 20000), BENCH_WARMUP (10000), BENCH_RATE (calls/s, 2000),
 // BENCH_SUSTAIN_S (seconds, 60), BENCH_ONLY (comma list of stdio, http, sustained; default all).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,6 +16,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 const CALLS = Number(process.env.BENCH_CALLS ?? 20000);
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10000);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'stdio,http,sustained').split(','));
 const EXAMPLE = [process.execPath, '--import', 'tsx', 'examples/total-recall-server.ts'];
 const work = mkdtempSync(join(tmpdir(), 'warden-bench-'));
@@ -85,23 +86,39 @@ async function spawnListening(command: string[], pattern: RegExp): Promise<void>
 
 const call = (client: Client) => client.callTool({ name: 'task_list', arguments: { project: 'warden' } });
 
-/** Sequential calls, alternating blocks between the sides so drift hits both equally. */
-async function interleaved(sides: Record<string, Client>, calls: number, block = 250): Promise<Record<string, number[]>> {
+/** Times `count` sequential calls. */
+async function timedCalls(client: Client, count: number, into: number[]): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await call(client);
+    into.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+}
+
+interface Samples {
+  /** Steady state: after the warm-up, in alternating blocks. */
+  steady: Record<string, number[]>;
+  /** The warm-up calls: each side's first calls after it started, while V8 is still compiling its hot code. */
+  warmup: Record<string, number[]>;
+}
+
+/**
+ * Sequential calls, alternating blocks between the sides so drift hits all of them equally,
+ * after WARMUP calls on each side: V8 takes several thousand calls (about a second) to finish
+ * compiling a proxy's hot paths on its background threads, which compete for the same two
+ * cores; the warm-up calls are timed too and reported on their own.
+ */
+async function interleaved(sides: Record<string, Client>, calls: number, warmup = WARMUP, block = 250): Promise<Samples> {
   const samples: Record<string, number[]> = {};
+  const warm: Record<string, number[]> = {};
   for (const [name, client] of Object.entries(sides)) {
     samples[name] = [];
-    for (let i = 0; i < 300; i++) await call(client); // warm-up (JIT, connections)
+    await timedCalls(client, warmup, (warm[name] = []));
   }
   for (let done = 0; done < calls; done += block) {
-    for (const [name, client] of Object.entries(sides)) {
-      for (let i = 0; i < block; i++) {
-        const start = process.hrtime.bigint();
-        await call(client);
-        samples[name]?.push(Number(process.hrtime.bigint() - start) / 1000);
-      }
-    }
+    for (const [name, client] of Object.entries(sides)) await timedCalls(client, block, samples[name] as number[]);
   }
-  return samples;
+  return { steady: samples, warmup: warm };
 }
 
 function pct(values: number[], p: number): number {
@@ -137,7 +154,8 @@ async function sustained(label: string, client: Client, proxyPid: number): Promi
         rssSamples.push(rss.toFixed(0));
         nextSample += 10_000;
       }
-      const due = Math.floor(((Math.min(now, deadline) - started) / 1000) * RATE);
+      // At the deadline exactly RATE × SUSTAIN_S calls are due (the division alone can round one short).
+      const due = now >= deadline ? RATE * SUSTAIN_S : Math.floor(((now - started) / 1000) * RATE);
       for (; issued < due; issued++) {
         const t0 = performance.now();
         call(client).then(
@@ -192,20 +210,27 @@ async function stdioSection(otlp: string): Promise<string[]> {
   const direct = await stdioClient(EXAMPLE);
   const relay = await stdioClient([process.execPath, '-e', NULL_RELAY, ...EXAMPLE]);
   const proxied = await stdioClient([process.execPath, ...wardenArgs(otlp, ['--', ...EXAMPLE])]);
-  const stdio = await interleaved({ direct: direct.client, relay: relay.client, warden: proxied.client }, CALLS);
-  const d50 = pct(stdio.direct!, 50);
-  const d99 = pct(stdio.direct!, 99);
-  const row = (label: string, samples: number[]) => {
-    const [p50, p99] = [pct(samples, 50), pct(samples, 99)];
-    return `| ${label} | ${us(p50)} | ${us(p99)} | ${us(p50 - d50)} | ${us(p99 - d99)} |`;
-  };
+  const { steady, warmup } = await interleaved({ direct: direct.client, relay: relay.client, warden: proxied.client }, CALLS);
   for (const side of [direct, relay, proxied]) await side.client.close();
+  const table = (samples: Record<string, number[]>) => {
+    const d50 = pct(samples.direct!, 50);
+    const d99 = pct(samples.direct!, 99);
+    const row = (label: string, values: number[]) => {
+      const [p50, p99] = [pct(values, 50), pct(values, 99)];
+      return `| ${label} | ${us(p50)} | ${us(p99)} | ${us(p50 - d50)} | ${us(p99 - d99)} |`;
+    };
+    return [
+      '| path | p50 | p99 | added p50 | added p99 |', '|---|---|---|---|---|',
+      `| direct | ${us(d50)} | ${us(d99)} | | |`,
+      row('byte-copying Node relay (no parsing, no policy, no telemetry)', samples.relay!),
+      row('warden proxy', samples.warden!), '',
+    ];
+  };
   return [
-    `### stdio ↔ stdio, ${CALLS} sequential tools/call per side (example server, enforce policy with limits, OTLP export on)`, '',
-    '| path | p50 | p99 | added p50 | added p99 |', '|---|---|---|---|---|',
-    `| direct | ${us(d50)} | ${us(d99)} | | |`,
-    row('byte-copying Node relay (no parsing, no policy, no telemetry)', stdio.relay!),
-    row('warden proxy', stdio.warden!), '',
+    `### stdio ↔ stdio, ${CALLS} sequential tools/call per side after ${WARMUP} warm-up calls (example server, enforce policy with limits, OTLP export on)`, '',
+    ...table(steady),
+    `### the same, the ${WARMUP} warm-up calls: each process's first calls after it started`, '',
+    ...table(warmup),
   ];
 }
 
@@ -217,7 +242,7 @@ async function httpSection(otlp: string): Promise<string[]> {
   const wardenHttp = await httpClient(`http://127.0.0.1:${wardenPort}/mcp`, BENCH_TOKEN);
   const mcpProxyHttp = await httpClient(`http://127.0.0.1:${mcpProxyPort}/mcp`);
   const calls = Math.min(CALLS, 2000);
-  const http = await interleaved({ warden: wardenHttp, 'mcp-proxy': mcpProxyHttp }, calls);
+  const http = (await interleaved({ warden: wardenHttp, 'mcp-proxy': mcpProxyHttp }, calls, Math.min(WARMUP, 2000))).steady;
   await wardenHttp.close();
   await mcpProxyHttp.close();
   return [

@@ -6,4 +6,6 @@ export * from './spool.js';
 export * from './spooling-exporter.js';
 export * from './provider.js';
 export * from './span-writer.js';
-export * from './otlp-trace-encoder.js';
+export { encodeTraceRequest } from './otlp-trace-encoder.js';
+export * from './otlp-span-batch.js';
+export * from './encoding-span-processor.js';

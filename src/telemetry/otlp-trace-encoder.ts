@@ -44,7 +44,7 @@ function groupByResourceAndScope(spans: readonly ReadableSpan[]): Map<Resource, 
   return byResource;
 }
 
-function writeResource(w: ProtoWriter, resource: Resource): void {
+export function writeResource(w: ProtoWriter, resource: Resource): void {
   w.tag(1, Wire.LEN);
   const start = w.begin();
   writeAttributes(w, 1, resource.attributes);
@@ -52,7 +52,7 @@ function writeResource(w: ProtoWriter, resource: Resource): void {
   w.end(start);
 }
 
-function writeScope(w: ProtoWriter, scope: InstrumentationScope & { attributes?: Attributes; droppedAttributesCount?: number }): void {
+export function writeScope(w: ProtoWriter, scope: InstrumentationScope & { attributes?: Attributes; droppedAttributesCount?: number }): void {
   w.tag(1, Wire.LEN);
   const start = w.begin();
   writeStringField(w, 1, scope.name);
@@ -62,7 +62,7 @@ function writeScope(w: ProtoWriter, scope: InstrumentationScope & { attributes?:
   w.end(start);
 }
 
-function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
+export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   w.tag(2, Wire.LEN);
   const start = w.begin();
   const ctx = span.spanContext();
@@ -220,7 +220,7 @@ function writeAnyValue(w: ProtoWriter, value: AttributeValue | unknown): void {
   }
 }
 
-function writeStringField(w: ProtoWriter, field: number, value: string): void {
+export function writeStringField(w: ProtoWriter, field: number, value: string): void {
   w.tag(field, Wire.LEN);
   w.string(value);
 }

@@ -19,6 +19,11 @@ export class ProtoWriter {
     return this.buf.subarray(0, this.pos);
   }
 
+  /** Starts over, keeping the buffer (call only once what finish() returned is no longer used). */
+  reset(): void {
+    this.pos = 0;
+  }
+
   tag(field: number, wire: WireTypeValue): void {
     this.varint((field << 3) | wire);
   }
@@ -93,10 +98,15 @@ export class ProtoWriter {
     this.pos += value.length;
   }
 
-  /** Bytes written earlier (by copyFrom), as they are. */
+  /** Bytes written earlier (by copyFrom, or another writer), as they are. */
   raw(bytes: Uint8Array): void {
     const n = bytes.length;
     this.ensure(n);
+    if (n > 64) {
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
+      return;
+    }
     const buf = this.buf;
     let pos = this.pos;
     for (let i = 0; i < n; i++) buf[pos++] = bytes[i] as number;

@@ -1,11 +1,11 @@
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { RecordArgsMode } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import { RecordingDecisionRecorder, type DecisionRecorder } from './recorder.js';
 import { SpanWriter } from './span-writer.js';
 import { Attr, SCOPE_NAME, SERVICE_NAME } from './semconv.js';
-import { encodeTraceRequest } from './otlp-trace-encoder.js';
+import { EncodingSpanProcessor } from './encoding-span-processor.js';
 import { DiskSpool } from './spool.js';
 import { SpoolingSpanExporter, postOtlpBody } from './spooling-exporter.js';
 
@@ -42,37 +42,31 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
 }
 
 /**
- * The OTel SDK pipeline: BasicTracerProvider → BatchSpanProcessor → SpoolingSpanExporter
- * (OTLP/HTTP protobuf, encoded by encodeTraceRequest, with the disk spool). Span export is
- * off the call path; the queue is sized for bursts of several thousand calls a second
- * between two batch exports.
+ * The OTel SDK pipeline: BasicTracerProvider → EncodingSpanProcessor (each span encoded to OTLP
+ * protobuf as it ends, batched) → SpoolingSpanExporter (OTLP/HTTP, with the disk spool). Span
+ * export is off the call path. With `exporter` (tests), the SDK's BatchSpanProcessor feeds it.
  */
 export function createSpanWriter(opts: TelemetryOptions): { writer: SpanWriter; spool: DiskSpool | undefined } {
   let spool: DiskSpool | undefined;
-  let exporter = opts.exporter;
-  if (!exporter) {
+  let processor: SpanProcessor;
+  const scheduledDelayMillis = opts.scheduledDelayMillis ?? 200;
+  if (opts.exporter) {
+    processor = new BatchSpanProcessor(opts.exporter, { maxQueueSize: 16_384, maxExportBatchSize: 512, scheduledDelayMillis, exportTimeoutMillis: 30_000 });
+  } else {
     const tracesUrl = opts.tracesUrl ?? 'http://127.0.0.1:4318/v1/traces';
     spool = new DiskSpool(opts.spoolDir ?? '.warden/spool/default', opts.spoolMaxBytes ?? 64 * 1024 * 1024, opts.logger);
     const spooling = new SpoolingSpanExporter({
       spool,
-      serialize: encodeTraceRequest,
       deliver: (body, live) => postOtlpBody(tracesUrl, body, live ? LIVE_EXPORT_TIMEOUT_MS : undefined, opts.headers),
       retryIntervalMs: opts.retryIntervalMs ?? 2_000,
       logger: opts.logger,
     });
     spooling.start();
-    exporter = spooling;
+    processor = new EncodingSpanProcessor(spooling, { maxBatchSpans: 512, scheduledDelayMillis, logger: opts.logger });
   }
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [Attr.SERVICE_NAME]: SERVICE_NAME, 'service.version': opts.serviceVersion ?? '0.1.0' }),
-    spanProcessors: [
-      new BatchSpanProcessor(exporter, {
-        maxQueueSize: 16_384,
-        maxExportBatchSize: 512,
-        scheduledDelayMillis: opts.scheduledDelayMillis ?? 200,
-        exportTimeoutMillis: 30_000,
-      }),
-    ],
+    spanProcessors: [processor],
   });
   const tracer = provider.getTracer(SCOPE_NAME, opts.serviceVersion ?? '0.1.0');
   return { writer: new SpanWriter(tracer, opts.recordArgs, provider), spool };

@@ -1,36 +1,32 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from '../core/index.js';
+import type { EncodedSpanSink } from './encoding-span-processor.js';
 import type { DiskSpool } from './spool.js';
-
-function failed(error: unknown): ExportResult {
-  return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
-}
 
 /** What happened to one raw OTLP body sent to the endpoint. */
 export type DeliveryOutcome = 'delivered' | 'retry' | 'rejected';
 
 export interface SpoolingExporterOptions {
   spool: DiskSpool;
-  /** Encodes spans as one OTLP ExportTraceServiceRequest: what is sent, and what goes to disk. */
-  serialize(spans: ReadableSpan[]): Uint8Array;
   /** Sends one body to the endpoint: `live` for a fresh batch (short timeout), else a spooled one. */
   deliver(body: Uint8Array, live: boolean): Promise<DeliveryOutcome>;
   /** How often to probe the endpoint while it is down. */
   retryIntervalMs: number;
+  /** Live batches on their way at once; more go to the spool (a slow endpoint must not fill the heap). */
+  maxLiveInFlight?: number;
   logger: Logger;
 }
 
 /**
  * The OTLP/HTTP protobuf exporter, with a disk spool so a down endpoint costs nothing but disk:
- * each batch is encoded once; a batch the endpoint does not take goes to the spool, later
- * batches go straight there until a spooled file is accepted again, and spooled files are
- * sent oldest first, each removed only after the endpoint accepted it. Never throws into the
- * span processor; reports SUCCESS once the spans are delivered or safe on disk.
+ * it takes batches already encoded (by EncodingSpanProcessor); a batch the endpoint does not
+ * take goes to the spool, later batches go straight there until a spooled file is accepted
+ * again, and spooled files are sent oldest first, each removed only after the endpoint
+ * accepted it. A slow endpoint is not a down one: batches beyond `maxLiveInFlight` on their
+ * way wait on disk rather than in memory. Never throws into the span processor.
  */
-export class SpoolingSpanExporter implements SpanExporter {
+export class SpoolingSpanExporter implements EncodedSpanSink {
   private endpointDown = false;
   private draining: Promise<void> | undefined;
   private drainAgain = false;
@@ -38,6 +34,7 @@ export class SpoolingSpanExporter implements SpanExporter {
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private starting: Promise<void> | undefined;
+  private liveInFlight = 0;
 
   constructor(private readonly opts: SpoolingExporterOptions) {}
 
@@ -48,25 +45,18 @@ export class SpoolingSpanExporter implements SpanExporter {
     });
   }
 
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    let body: Uint8Array;
-    try {
-      body = this.opts.serialize(spans);
-    } catch (error) {
-      resultCallback(failed(error));
-      return;
-    }
-    if (this.endpointDown) return this.toSpool(body, spans.length, resultCallback);
+  exportBody(body: Uint8Array, spans: number): void {
+    if (this.endpointDown || this.liveInFlight >= (this.opts.maxLiveInFlight ?? 4)) return this.toSpool(body, spans);
+    this.liveInFlight++;
     this.track(this.opts.deliver(body, true).catch((): DeliveryOutcome => 'retry').then((outcome) => {
+      this.liveInFlight--;
       if (outcome === 'delivered') {
-        resultCallback({ code: ExportResultCode.SUCCESS });
         if (this.opts.spool.pendingFiles > 0) this.drainSoon();
       } else if (outcome === 'rejected') {
-        this.opts.logger.warn('telemetry endpoint rejected spans; dropping them', { spans: spans.length });
-        resultCallback(failed(new Error('rejected by the telemetry endpoint')));
+        this.opts.logger.warn('telemetry endpoint rejected spans; dropping them', { spans });
       } else {
         this.markDown(undefined);
-        this.toSpool(body, spans.length, resultCallback);
+        this.toSpool(body, spans);
       }
     }));
   }
@@ -84,16 +74,14 @@ export class SpoolingSpanExporter implements SpanExporter {
     await this.draining;
   }
 
-  private toSpool(body: Uint8Array, spans: number, resultCallback: (result: ExportResult) => void): void {
+  private toSpool(body: Uint8Array, spans: number): void {
     this.track((async () => {
       try {
         await this.opts.spool.write(body, spans);
-        resultCallback({ code: ExportResultCode.SUCCESS });
         // Spooled just as the endpoint came back: deliver it now rather than at the next live export.
         if (!this.endpointDown) this.drainSoon();
       } catch (error) {
         this.opts.logger.warn('could not spool spans; they are lost', { spans, error: String(error) });
-        resultCallback(failed(error));
       }
     })());
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createLogger, silentLogger } from '../../../src/core/index.js';
-import { DiskSpool, createTelemetry, type CallContext } from '../../../src/telemetry/index.js';
+import { DiskSpool, SpoolingSpanExporter, createTelemetry, type CallContext, type DeliveryOutcome } from '../../../src/telemetry/index.js';
 import { OtlpReceiver } from '../../helpers/otlp-receiver.js';
 
 const root = mkdtempSync(join(tmpdir(), 'warden-spool-'));
@@ -49,7 +49,7 @@ describe('disk spool', () => {
   });
 });
 
-describe('spooling OTLP export (real OTel SDK, real OTLP/HTTP protobuf exporter)', () => {
+describe('spooling OTLP export (real OTel SDK, OTLP/HTTP protobuf to a real receiver)', () => {
   it('spools while the endpoint is down and delivers every span exactly once when it returns', async () => {
     const receiver = await OtlpReceiver.start();
     await receiver.down();
@@ -104,3 +104,41 @@ describe('spooling OTLP export (real OTel SDK, real OTLP/HTTP protobuf exporter)
     }
   });
 });
+
+describe('spooling exporter and a slow endpoint', () => {
+  it('keeps at most maxLiveInFlight batches on their way; the rest wait on disk and are each delivered once', async () => {
+    const dir = join(root, 'slow');
+    const spool = new DiskSpool(dir, 1_000_000, silentLogger);
+    const calls: { body: string; live: boolean; answer: (o: DeliveryOutcome) => void }[] = [];
+    const exporter = new SpoolingSpanExporter({
+      spool, retryIntervalMs: 60_000, maxLiveInFlight: 2, logger: silentLogger,
+      deliver: (body, live) => new Promise((answer) => void calls.push({ body: Buffer.from(body).toString(), live, answer })),
+    });
+    exporter.start();
+    for (let i = 0; i < 5; i++) exporter.exportBody(Buffer.from(`batch ${i}`), 1);
+    await waitUntil(() => spool.pendingFiles === 3);
+    assert.deepEqual(calls.map((c) => [c.body, c.live]), [['batch 0', true], ['batch 1', true]], 'two live, three on disk');
+    for (const call of calls.splice(0)) call.answer('delivered'); // the endpoint answers: the spool drains, one file at a time
+    const delivered: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      await waitUntil(() => calls.length === 1);
+      const call = calls.shift()!;
+      assert.equal(call.live, false);
+      delivered.push(call.body);
+      call.answer('delivered');
+    }
+    await waitUntil(() => spool.pendingFiles === 0);
+    assert.deepEqual(delivered.sort(), ['batch 2', 'batch 3', 'batch 4']);
+    assert.deepEqual(readdirSync(dir), []);
+    await exporter.shutdown();
+    assert.equal(calls.length, 0, 'nothing was sent twice');
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
