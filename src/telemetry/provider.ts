@@ -7,7 +7,7 @@ import { SpanWriter } from './span-writer.js';
 import { Attr, SCOPE_NAME, SERVICE_NAME } from './semconv.js';
 import { EncodingSpanProcessor } from './encoding-span-processor.js';
 import { DiskSpool } from './spool.js';
-import { SpoolingSpanExporter, postOtlpBody } from './spooling-exporter.js';
+import { SpoolingOtlpExporter, postOtlpBody } from './spooling-exporter.js';
 
 export interface TelemetryOptions {
   recordArgs: RecordArgsMode;
@@ -43,7 +43,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
 
 /**
  * The OTel SDK pipeline: BasicTracerProvider → EncodingSpanProcessor (each span encoded to OTLP
- * protobuf as it ends, batched) → SpoolingSpanExporter (OTLP/HTTP, with the disk spool). Span
+ * protobuf as it ends, batched) → SpoolingOtlpExporter (OTLP/HTTP, with the disk spool). Span
  * export is off the call path. With `exporter` (tests), the SDK's BatchSpanProcessor feeds it.
  */
 export function createSpanWriter(opts: TelemetryOptions): { writer: SpanWriter; spool: DiskSpool | undefined } {
@@ -55,7 +55,7 @@ export function createSpanWriter(opts: TelemetryOptions): { writer: SpanWriter; 
   } else {
     const tracesUrl = opts.tracesUrl ?? 'http://127.0.0.1:4318/v1/traces';
     spool = new DiskSpool(opts.spoolDir ?? '.warden/spool/default', opts.spoolMaxBytes ?? 64 * 1024 * 1024, opts.logger);
-    const spooling = new SpoolingSpanExporter({
+    const spooling = new SpoolingOtlpExporter({
       spool,
       deliver: (body, live) => postOtlpBody(tracesUrl, body, live ? LIVE_EXPORT_TIMEOUT_MS : undefined, opts.headers),
       retryIntervalMs: opts.retryIntervalMs ?? 2_000,

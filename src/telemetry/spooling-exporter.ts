@@ -26,7 +26,7 @@ export interface SpoolingExporterOptions {
  * accepted it. A slow endpoint is not a down one: batches beyond `maxLiveInFlight` on their
  * way wait on disk rather than in memory. Never throws into the span processor.
  */
-export class SpoolingSpanExporter implements EncodedSpanSink {
+export class SpoolingOtlpExporter implements EncodedSpanSink {
   private endpointDown = false;
   private draining: Promise<void> | undefined;
   private drainAgain = false;
