@@ -36,6 +36,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private encodeFailures = 0;
+  private batchFailures = 0;
 
   constructor(private readonly sink: EncodedSpanSink, private readonly opts: EncodingSpanProcessorOptions) {
     this.maxBatchSpans = opts.maxBatchSpans ?? 512;
@@ -74,12 +75,20 @@ export class EncodingSpanProcessor implements SpanProcessor {
     await this.sink.shutdown();
   }
 
+  /** Never throws: it runs inside span.end() and from a timer, where a throw would reach the caller or end the process. */
   private send(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const spans = this.batch.count;
     if (spans === 0) return;
-    this.sink.exportBody(this.batch.finish(), spans);
+    let body: Uint8Array;
+    try {
+      body = this.batch.finish();
+    } catch (error) {
+      if (this.batchFailures++ === 0) this.opts.logger.warn('could not encode a batch of spans; dropping it', { spans, error: String(error) });
+      return;
+    }
+    this.sink.exportBody(body, spans);
   }
 }
 

@@ -49,25 +49,33 @@ export class SpanBatchEncoder {
     this.spanCount++;
   }
 
-  /** The request for the spans added since the last finish (empty for none); starts a new batch. */
+  /** The request for the spans added since the last finish (empty for none); starts a new batch, even on a throw. */
   finish(): Uint8Array {
-    if (this.spanCount === 0 || !this.resource || !this.scope) return new Uint8Array(0);
-    const w = new ProtoWriter(this.spans.pos + 1024);
-    w.tag(1, Wire.LEN); // resource_spans
-    const resourceSpans = w.begin();
-    writeResource(w, this.resource);
-    w.tag(2, Wire.LEN); // scope_spans
-    const scopeSpans = w.begin();
-    writeScope(w, this.scope);
-    w.raw(this.spans.finish());
-    if (this.scope.schemaUrl) writeStringField(w, 3, this.scope.schemaUrl);
-    w.end(scopeSpans);
-    if (this.resource.schemaUrl) writeStringField(w, 3, this.resource.schemaUrl);
-    w.end(resourceSpans);
-    this.spans.reset();
+    const { resource, scope } = this;
+    const count = this.spanCount;
     this.spanCount = 0;
     this.resource = undefined;
     this.scope = undefined;
+    try {
+      return count === 0 || !resource || !scope ? new Uint8Array(0) : this.request(resource, scope);
+    } finally {
+      this.spans.reset();
+    }
+  }
+
+  private request(resource: Resource, scope: InstrumentationScope): Uint8Array {
+    const w = new ProtoWriter(this.spans.pos + 1024);
+    w.tag(1, Wire.LEN); // resource_spans
+    const resourceSpans = w.begin();
+    writeResource(w, resource);
+    w.tag(2, Wire.LEN); // scope_spans
+    const scopeSpans = w.begin();
+    writeScope(w, scope);
+    w.raw(this.spans.finish());
+    if (scope.schemaUrl) writeStringField(w, 3, scope.schemaUrl);
+    w.end(scopeSpans);
+    if (resource.schemaUrl) writeStringField(w, 3, resource.schemaUrl);
+    w.end(resourceSpans);
     return w.finish();
   }
 }

@@ -115,6 +115,27 @@ describe('EncodingSpanProcessor', () => {
     assert.equal(lines.filter((l) => l.includes('could not encode a span')).length, 1);
   });
 
+  it('drops a batch it cannot finish, from its timer too, says so once, and sends the next batch whole', async () => {
+    const lines: string[] = [];
+    const sink = collectingSink();
+    const processor = new EncodingSpanProcessor(sink, { scheduledDelayMillis: 20, logger: createLogger({ write: (l) => void lines.push(l) }) });
+    const { tracers, spans } = sdkSpans('warden-proxy');
+    tracers[0]?.startSpan('tools/call model').end();
+    const [good] = spans() as [ReadableSpan];
+    // A resource whose attributes cannot be read: the span encodes, the request around it does not.
+    const brokenResource = { ...good.resource, get attributes(): never { throw new Error('unreadable resource'); } };
+    const orphan = { ...good, resource: brokenResource, spanContext: () => good.spanContext() } as unknown as ReadableSpan;
+    processor.onEnd(orphan);
+    await sleep(80); // the timer sends it: a throw there would end the test process
+    processor.onEnd(orphan);
+    await processor.forceFlush();
+    assert.equal(sink.bodies.length, 0);
+    processor.onEnd(good);
+    await processor.forceFlush();
+    assert.deepEqual(sink.bodies.map((b) => hex(b.body)), [reference([good])]);
+    assert.equal(lines.filter((l) => l.includes('could not encode a batch of spans')).length, 1);
+  });
+
   it('sends what it holds on shutdown, then takes no more spans', async () => {
     const sink = collectingSink();
     const processor = new EncodingSpanProcessor(sink, { scheduledDelayMillis: 60_000, logger: silent });
