@@ -5,6 +5,9 @@ import { WireType as Wire } from '../core/index.js';
 import { writeResource, writeScope, writeSpan, writeStringField } from './otlp-trace-encoder.js';
 import { ProtoWriter } from './proto-writer.js';
 
+/** Room for a batch of 512 typical call spans (about 900 bytes each). */
+const SPAN_BUFFER_BYTES = 512 * 1024;
+
 /**
  * Builds one OTLP `ExportTraceServiceRequest` a span at a time: each span is encoded the moment
  * it is added, so the SDK's span object can die young instead of waiting for the batch in the
@@ -14,7 +17,7 @@ import { ProtoWriter } from './proto-writer.js';
  * one instrumentation scope, which is all a proxy has; `accepts` says when to finish first.
  */
 export class SpanBatchEncoder {
-  private readonly spans = new ProtoWriter(256 * 1024);
+  private readonly spans = new ProtoWriter(SPAN_BUFFER_BYTES);
   private resource: Resource | undefined;
   private scope: InstrumentationScope | undefined;
   private spanCount = 0;
@@ -59,7 +62,7 @@ export class SpanBatchEncoder {
     try {
       return count === 0 || !resource || !scope ? new Uint8Array(0) : this.request(resource, scope);
     } finally {
-      this.spans.reset();
+      this.spans.reset(SPAN_BUFFER_BYTES);
     }
   }
 

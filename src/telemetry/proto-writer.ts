@@ -19,9 +19,14 @@ export class ProtoWriter {
     return this.buf.subarray(0, this.pos);
   }
 
-  /** Starts over, keeping the buffer (call only once what finish() returned is no longer used). */
-  reset(): void {
+  /**
+   * Starts over (call only once what finish() returned is no longer used). The buffer is kept
+   * for the next use unless it grew past `keepBytes`: one batch of huge spans should not pin
+   * megabytes for the life of the process.
+   */
+  reset(keepBytes = Infinity): void {
     this.pos = 0;
+    if (this.buf.length > keepBytes) this.buf = Buffer.allocUnsafe(keepBytes);
   }
 
   tag(field: number, wire: WireTypeValue): void {

@@ -40,6 +40,18 @@ describe('SpanBatchEncoder', () => {
     assert.equal(batch.finish().length, 0, 'no spans, no request');
   });
 
+  it('writes a batch of huge spans, and the batches after it, byte for byte', () => {
+    const { tracers, spans } = sdkSpans('warden-proxy');
+    for (let i = 0; i < 12; i++) tracers[0]?.startSpan(`tools/call big${i}`, { attributes: { 'warden.args': 'x'.repeat(100_000) } }).end();
+    fillSpans(tracers, 20);
+    const main = spans().filter((s) => s.instrumentationScope.name === 'warden');
+    const batch = new SpanBatchEncoder();
+    for (const [from, to] of [[0, 12], [12, main.length]] as const) {
+      for (const span of main.slice(from, to)) batch.add(span);
+      assert.equal(hex(batch.finish()), reference(main.slice(from, to)), `spans ${from}..${to}`);
+    }
+  });
+
   it('holds one resource and scope: a span of another is refused until the batch is finished', () => {
     const { tracers, spans } = sdkSpans('warden-proxy');
     fillSpans(tracers, 1); // one span of each scope
