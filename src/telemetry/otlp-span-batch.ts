@@ -1,8 +1,7 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { WireType as Wire } from '../core/index.js';
-import { writeResource, writeScope, writeSpan, writeStringField } from './otlp-trace-encoder.js';
+import { writeResourceSpans, writeSpan } from './otlp-trace-encoder.js';
 import { ProtoWriter } from './proto-writer.js';
 
 /** Room for a batch of 512 typical call spans (about 900 bytes each). */
@@ -68,17 +67,8 @@ export class SpanBatchEncoder {
 
   private request(resource: Resource, scope: InstrumentationScope): Uint8Array {
     const w = new ProtoWriter(this.spans.pos + 1024);
-    w.tag(1, Wire.LEN); // resource_spans
-    const resourceSpans = w.begin();
-    writeResource(w, resource);
-    w.tag(2, Wire.LEN); // scope_spans
-    const scopeSpans = w.begin();
-    writeScope(w, scope);
-    w.raw(this.spans.finish());
-    if (scope.schemaUrl) writeStringField(w, 3, scope.schemaUrl);
-    w.end(scopeSpans);
-    if (resource.schemaUrl) writeStringField(w, 3, resource.schemaUrl);
-    w.end(resourceSpans);
+    const encoded = this.spans.finish();
+    writeResourceSpans(w, resource, [[scope, () => w.raw(encoded)]]);
     return w.finish();
   }
 }

@@ -15,21 +15,30 @@ import { ProtoWriter } from './proto-writer.js';
 export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
   const w = new ProtoWriter(Math.max(4096, spans.length * 1200));
   for (const [resource, scopes] of groupByResourceAndScope(spans)) {
-    w.tag(1, Wire.LEN); // resource_spans
-    const resourceSpans = w.begin();
-    writeResource(w, resource);
-    for (const [scope, scopeSpans] of scopes) {
-      w.tag(2, Wire.LEN); // scope_spans
-      const start = w.begin();
-      writeScope(w, scope);
-      for (const span of scopeSpans) writeSpan(w, span);
-      if (scope.schemaUrl) writeStringField(w, 3, scope.schemaUrl);
-      w.end(start);
-    }
-    if (resource.schemaUrl) writeStringField(w, 3, resource.schemaUrl);
-    w.end(resourceSpans);
+    const scopeSpans = [...scopes].map(([scope, list]) => [scope, () => list.forEach((span) => writeSpan(w, span))] as const);
+    writeResourceSpans(w, resource, scopeSpans);
   }
   return w.finish();
+}
+
+/**
+ * One `resource_spans` entry of the request: the resource, then per scope the scope and its
+ * spans, which `writeSpans` writes (as Span messages, or bytes encoded earlier by writeSpan).
+ */
+export function writeResourceSpans(w: ProtoWriter, resource: Resource, scopes: Iterable<readonly [InstrumentationScope, () => void]>): void {
+  w.tag(1, Wire.LEN); // resource_spans
+  const resourceSpans = w.begin();
+  writeResource(w, resource);
+  for (const [scope, writeSpans] of scopes) {
+    w.tag(2, Wire.LEN); // scope_spans
+    const start = w.begin();
+    writeScope(w, scope);
+    writeSpans();
+    if (scope.schemaUrl) writeStringField(w, 3, scope.schemaUrl);
+    w.end(start);
+  }
+  if (resource.schemaUrl) writeStringField(w, 3, resource.schemaUrl);
+  w.end(resourceSpans);
 }
 
 function groupByResourceAndScope(spans: readonly ReadableSpan[]): Map<Resource, Map<InstrumentationScope, ReadableSpan[]>> {
@@ -44,7 +53,7 @@ function groupByResourceAndScope(spans: readonly ReadableSpan[]): Map<Resource, 
   return byResource;
 }
 
-export function writeResource(w: ProtoWriter, resource: Resource): void {
+function writeResource(w: ProtoWriter, resource: Resource): void {
   w.tag(1, Wire.LEN);
   const start = w.begin();
   writeAttributes(w, 1, resource.attributes);
@@ -52,7 +61,7 @@ export function writeResource(w: ProtoWriter, resource: Resource): void {
   w.end(start);
 }
 
-export function writeScope(w: ProtoWriter, scope: InstrumentationScope & { attributes?: Attributes; droppedAttributesCount?: number }): void {
+function writeScope(w: ProtoWriter, scope: InstrumentationScope & { attributes?: Attributes; droppedAttributesCount?: number }): void {
   w.tag(1, Wire.LEN);
   const start = w.begin();
   writeStringField(w, 1, scope.name);
@@ -220,7 +229,7 @@ function writeAnyValue(w: ProtoWriter, value: AttributeValue | unknown): void {
   }
 }
 
-export function writeStringField(w: ProtoWriter, field: number, value: string): void {
+function writeStringField(w: ProtoWriter, field: number, value: string): void {
   w.tag(field, Wire.LEN);
   w.string(value);
 }
