@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isWardenError } from '../../../src/core/index.js';
 import { MIN_SERVER_VERSION_TEXT, ServerDriver, checkServerVersion, parseServerVersion } from '../../../src/storage/index.js';
-import { startOldClickHouse } from './old-clickhouse.js';
 
 test('server versions compare by major.minor against the schema\'s minimum', () => {
   assert.deepEqual(parseServerVersion('24.3.2.23'), { major: 24, minor: 3, text: '24.3.2.23' });
@@ -12,20 +11,6 @@ test('server versions compare by major.minor against the schema\'s minimum', () 
     const result = checkServerVersion(old, 'http://h:8123');
     assert.ok(!result.ok);
     assert.match(result.error, new RegExp(`runs version ${old.replace(/\./g, '\\.')}.*${MIN_SERVER_VERSION_TEXT} or newer is needed`));
-  }
-});
-
-test('a real ClickHouse 18.16 server is refused on connect, naming the version needed', async () => {
-  const server = await startOldClickHouse();
-  try {
-    await assert.rejects(ServerDriver.open({ url: server.url, database: 'warden' }), (e: unknown) => {
-      assert.ok(isWardenError(e, 'WARDEN_STORE_TOO_OLD'), String(e));
-      assert.match(e.message, /runs version 18\.16\.1, which is too old for Warden's schema: ClickHouse 23\.8 or newer is needed/);
-      assert.match(e.message, new RegExp(server.url.replace(/\./g, '\\.')));
-      return true;
-    });
-  } finally {
-    await server.stop();
   }
 });
 
