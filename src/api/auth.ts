@@ -6,20 +6,57 @@ import { sendError } from './errors.js';
 /** Probes stay open so orchestrators can check liveness without the token. */
 export const UNAUTHENTICATED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
+/** Who made a request: an operator's name, `api-token` (the shared token), or `local` (loopback, no token). */
+declare module 'fastify' {
+  interface FastifyRequest {
+    wardenIdentity?: string;
+  }
+}
+
+export const API_TOKEN_IDENTITY = 'api-token';
+export const LOCAL_IDENTITY = 'local';
+
+/** Operators by the sha256 (hex) of their bearer token, so the file that configures them holds no secret. */
+export type OperatorTokens = ReadonlyMap<string, string>;
+
+export function requestIdentity(request: FastifyRequest): string {
+  return request.wardenIdentity ?? LOCAL_IDENTITY;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
+  return match?.[1]?.trim();
+}
+
 /**
- * An onRequest hook requiring `Authorization: Bearer <token>` on every route except the
- * probes. Compared in constant time over digests, so neither content nor length leaks.
+ * An onRequest hook that names the caller. With an API token, every route except the probes
+ * needs `Authorization: Bearer <token>`: the shared token or an operator's. Compared in
+ * constant time over digests, so neither content nor length leaks. Without one (loopback), a
+ * request is `local` unless it carries an operator's token.
  */
-export function bearerAuth(token: string) {
-  const expected = createHash('sha256').update(token).digest();
+export function bearerAuth(token: string | undefined, operators: OperatorTokens = new Map()) {
+  const expected = token === undefined ? undefined : digest(token);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const given = bearerOf(request);
+    const givenDigest = digest(given ?? '');
+    const operator = given === undefined ? undefined : operators.get(givenDigest.toString('hex'));
+    if (operator !== undefined) {
+      request.wardenIdentity = operator;
+      return;
+    }
+    if (expected === undefined) {
+      request.wardenIdentity = LOCAL_IDENTITY;
+      return;
+    }
+    if (given !== undefined && timingSafeEqual(givenDigest, expected)) {
+      request.wardenIdentity = API_TOKEN_IDENTITY;
+      return;
+    }
     const path = request.url.split('?')[0] ?? '';
     if (UNAUTHENTICATED_PATHS.has(path)) return;
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    const given = createHash('sha256').update(match?.[1]?.trim() ?? '').digest();
-    if (match && timingSafeEqual(given, expected)) return;
     reply.header('WWW-Authenticate', 'Bearer realm="warden"');
-    await sendError(reply, 401, ErrorCodes.UNAUTHORIZED, match ? 'invalid API token' : 'missing bearer token (Authorization: Bearer <token>)');
+    await sendError(reply, 401, ErrorCodes.UNAUTHORIZED, given !== undefined ? 'invalid API token' : 'missing bearer token (Authorization: Bearer <token>)');
   };
 }

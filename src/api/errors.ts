@@ -26,6 +26,7 @@ export const HTTP_STATUS_FOR_CODE: Record<ErrorCode, number> = {
   [ErrorCodes.UPSTREAM]: 502,
   [ErrorCodes.TIMEOUT]: 504,
   [ErrorCodes.ALERTS_INVALID]: 400,
+  [ErrorCodes.APPROVAL_DECIDED]: 409,
   [ErrorCodes.INTERNAL]: 500,
 };
 

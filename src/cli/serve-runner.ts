@@ -2,9 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { analyticsConfig, analyticsContext } from '../analytics/index.js';
 import { buildApp, type WardenApp } from '../api/index.js';
 import { analyticsRoutes } from '../api/routes/analytics.js';
+import { approvalsRoutes } from '../api/routes/approvals.js';
+import { ApprovalNotifier, ApprovalRegistry, ApprovalRepository } from '../approvals/index.js';
 import { policyRoutes } from '../api/routes/policy.js';
-import type { ServeConfig } from '../config/index.js';
-import { silentLogger, type Logger } from '../core/index.js';
+import { loadTokensFile, type ServeConfig } from '../config/index.js';
+import { silentLogger, systemClock, type Logger } from '../core/index.js';
 import { BatchWriter, OtlpReceiver } from '../ingest/index.js';
 import { applyRetention, embeddedMemoryBudget, migrate, type StoreDriver } from '../storage/index.js';
 import { openServeAlerts, loadAlertConfig } from './serve-alerts.js';
@@ -29,6 +31,7 @@ export interface RunningServe {
   alertsStore: StoreDriver;
   writer: BatchWriter;
   receiver: OtlpReceiver;
+  approvals: ApprovalRegistry;
   /** Stops accepting, flushes the batch writer, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -41,6 +44,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const { config } = opts;
   const logger = opts.logger ?? silentLogger;
   const alertConfig = loadAlertConfig(config.alertsFile);
+  const operators = config.operatorsFile ? loadTokensFile(config.operatorsFile, 'operators') : undefined;
   // The ingest connection opens first, so an embedded engine starts with the memory budget;
   // query connections get a per-query share of it (the alert loop, running on its own, less).
   const memory = embeddedMemoryBudget(config.engineMemoryBytes);
@@ -74,8 +78,16 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     opened.push(alerts.store);
     routes.push(alerts.routes);
     const stopAlertLoop = (): Promise<void> => alerts.stop();
+    // ── APPROVALS: held calls an operator decides; their own connection, so a slow analytics
+    // query never delays a proxy that is waiting to register one.
+    const approvalsStore = await openStore(config.store, querySettings);
+    opened.push(approvalsStore);
+    const notifier = new ApprovalNotifier({ targets: alertConfig.targets, logger, baseUrl: () => alertsBaseUrl });
+    const approvals = new ApprovalRegistry({ repository: new ApprovalRepository(approvalsStore), clock: systemClock, logger, onCreated: (a) => notifier.notify(a) });
+    await approvals.start();
+    routes.push(approvalsRoutes(approvals));
 
-    const app = buildApp({ config: { apiToken: config.apiToken, maxBodyBytes: config.ingest.maxBodyBytes }, ingest: receiver, store: queryStore, routes, logger });
+    const app = buildApp({ config: { apiToken: config.apiToken, operators, maxBodyBytes: config.ingest.maxBodyBytes }, ingest: receiver, store: queryStore, routes, logger });
     await app.listen({ host: config.host, port: config.port });
     const url = listenUrl(app, config.host);
     alertsBaseUrl = url;
@@ -85,15 +97,17 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const close = (): Promise<void> => {
       closing ??= (async () => {
         await stopAlertLoop();
+        approvals.close(); // wakes long-polls, so closing does not wait out a proxy's wait
         await app.close(); // stops accepting; waits for requests in flight
         const { unwrittenRows } = await writer.close();
         if (unwrittenRows > 0) logger.error('some accepted spans could not be written', { rows: unwrittenRows });
         await queryStore.close();
+        await approvalsStore.close();
         await ingestStore.close();
       })();
       return closing;
     };
-    return { url, app, ingestStore, queryStore, alertsStore: alerts.store, writer, receiver, close };
+    return { url, app, ingestStore, queryStore, alertsStore: alerts.store, writer, receiver, approvals, close };
   } catch (e) {
     for (const store of opened.reverse()) await store.close().catch(() => undefined);
     throw e;

@@ -2,3 +2,4 @@ export * from './env.js';
 export * from './store.js';
 export * from './proxy.js';
 export * from './serve.js';
+export * from './tokens-file.js';

@@ -23,6 +23,7 @@ export interface ServeFlags extends StoreFlags {
   maxQueueRows?: string | number;
   maxBodyBytes?: string | number;
   engineMemory?: string;
+  operators?: string;
 }
 
 export interface ServeConfig {
@@ -38,6 +39,8 @@ export interface ServeConfig {
   /** Memory budget of the embedded engine in bytes (ignored with a ClickHouse server). */
   engineMemoryBytes: number;
   ingest: { maxBatchRows: number; flushIntervalMs: number; maxQueueRows: number; maxBodyBytes: number };
+  /** Operators who decide approvals: sha256 of their token → name (`--operators FILE`). */
+  operatorsFile: string | undefined;
 }
 
 /** Flags win over the environment. Throws WardenError CONFIG_INVALID with a sentence for the user. */
@@ -55,6 +58,7 @@ export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConf
     apiToken,
     retentionDays: positiveInt(flags.retentionDays ?? DEFAULT_RETENTION_DAYS, '--retention-days'),
     alertsFile: flags.alerts,
+    operatorsFile: flags.operators,
     alertIntervalMs: parseDurationMs(flags.alertInterval ?? DEFAULT_ALERT_INTERVAL),
     store: resolveStoreConfig(flags, env),
     analyticsMaxExecutionSeconds: DEFAULT_ANALYTICS_MAX_EXECUTION_S,

@@ -12,6 +12,7 @@ export const Tables = {
   TOOL_INVENTORY: 'tool_inventory',
   ALERT_EVENTS: 'alert_events',
   ALERT_STATE: 'alert_state',
+  APPROVALS: 'approvals',
   SCHEMA_MIGRATIONS: 'schema_migrations',
 } as const;
 

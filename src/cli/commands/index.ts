@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './migrate.js';
 import { registerAnalyticsCommands } from './analytics.js';
 import { registerDashboardsCommand } from './dashboards.js';
 import { registerDemoCommand } from './demo.js';
+import { registerApprovalsCommand } from './approvals.js';
 
 /** One registration function per command file; the order here is the order in --help. */
 export function registerCommands(program: Command): void {
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerPolicyCommands(program);
   registerAnalyticsCommands(program);
   registerDashboardsCommand(program);
+  registerApprovalsCommand(program);
   registerDemoCommand(program);
 }

@@ -11,6 +11,7 @@ export function registerServeCommand(program: Command): void {
     .option('--api-token <token>', 'bearer token for the API and the receiver; required off loopback (env WARDEN_API_TOKEN)')
     .option('--retention-days <n>', 'days of data to keep (TTL)', '30')
     .option('--alerts <file>', 'alert rules and targets (YAML)')
+    .option('--operators <file>', 'operators who decide approvals: {"operators": {"NAME": {"token_sha256": "…"}}}; their tokens authenticate too')
     .option('--alert-interval <duration>', 'how often alert rules are evaluated', '15s')
     .option('--batch-rows <n>', 'insert as soon as this many spans wait (and no insert is running)', '10000')
     .option('--flush-interval <duration>', 'insert waiting spans at least this often', '1s')

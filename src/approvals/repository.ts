@@ -1,0 +1,83 @@
+/** Approvals in the store (`approvals`, one row per change; the latest wins under FINAL). */
+import { Tables, qualified, type StoreDriver } from '../storage/index.js';
+import type { Approval, ApprovalStatus } from './types.js';
+
+interface ApprovalRow {
+  id: string;
+  status: string;
+  agent: string;
+  tool: string;
+  session: string;
+  upstream: string;
+  rule: string;
+  reason: string;
+  args: string;
+  args_hash: string;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  decided_by: string;
+  decision_reason: string;
+}
+
+const COLUMNS = 'id, status, agent, tool, session, upstream, rule, reason, args, args_hash, created_at, expires_at, decided_at, decided_by, decision_reason';
+/** Bounds every approvals query: the API answers from memory, the store is for restarts and history. */
+const QUERY_SETTINGS = { max_execution_time: 10 };
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+export class ApprovalRepository {
+  constructor(private readonly store: StoreDriver) {}
+
+  private get table(): string {
+    return qualified(this.store.database, Tables.APPROVALS);
+  }
+
+  async save(approval: Approval, updatedMs: number): Promise<void> {
+    await this.store.insertJsonEachRow(Tables.APPROVALS, [toRow(approval, updatedMs)]);
+  }
+
+  /** Pending approvals (to hold again after a restart), oldest first. */
+  async loadPending(): Promise<Approval[]> {
+    const rows = await this.store.query<ApprovalRow>(
+      `SELECT ${COLUMNS} FROM ${this.table} FINAL WHERE status = 'pending' ORDER BY created_at`,
+      { settings: QUERY_SETTINGS },
+    );
+    return rows.map(fromRow);
+  }
+
+  async get(id: string): Promise<Approval | undefined> {
+    const rows = await this.store.query<ApprovalRow>(`SELECT ${COLUMNS} FROM ${this.table} FINAL WHERE id = {id:String}`, {
+      params: { id },
+      settings: QUERY_SETTINGS,
+    });
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** Most recent first; `status` filters. */
+  async list(opts: { status?: ApprovalStatus | undefined; limit: number }): Promise<Approval[]> {
+    const rows = await this.store.query<ApprovalRow>(
+      `SELECT ${COLUMNS} FROM ${this.table} FINAL ${opts.status ? 'WHERE status = {status:String}' : ''}
+       ORDER BY created_at DESC, id LIMIT {limit:UInt32}`,
+      { params: { limit: opts.limit, ...(opts.status ? { status: opts.status } : {}) }, settings: QUERY_SETTINGS },
+    );
+    return rows.map(fromRow);
+  }
+}
+
+function toRow(a: Approval, updatedMs: number): Record<string, unknown> {
+  return {
+    id: a.id, status: a.status, agent: a.agent, tool: a.tool, session: a.session, upstream: a.upstream, rule: a.rule,
+    reason: a.reason, args: a.args, args_hash: a.argsHash, created_at: iso(a.createdAtMs), expires_at: iso(a.expiresAtMs),
+    decided_at: iso(a.decidedAtMs), decided_by: a.decidedBy, decision_reason: a.decisionReason, updated_at: iso(updatedMs),
+  };
+}
+
+function fromRow(r: ApprovalRow): Approval {
+  return {
+    id: r.id, status: r.status as ApprovalStatus, agent: r.agent, tool: r.tool, session: r.session, upstream: r.upstream,
+    rule: r.rule, reason: r.reason, args: r.args, argsHash: r.args_hash, createdAtMs: Date.parse(r.created_at),
+    expiresAtMs: Date.parse(r.expires_at), decidedAtMs: r.decided_at === null ? undefined : Date.parse(r.decided_at),
+    decidedBy: r.decided_by, decisionReason: r.decision_reason,
+  };
+}
