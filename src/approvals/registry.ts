@@ -100,6 +100,10 @@ export class ApprovalRegistry {
     return this.deps.repository.list(opts);
   }
 
+  stats(fromMs: number, toMs: number): ReturnType<ApprovalRepository['stats']> {
+    return this.deps.repository.stats(fromMs, toMs);
+  }
+
   async decide(id: string, decision: ApprovalDecision, by: string, reason: string): Promise<DecideResult> {
     return this.settle(id, outcomeOf(decision), by, reason);
   }

@@ -2,6 +2,21 @@
 import { Tables, qualified, type StoreDriver } from '../storage/index.js';
 import type { Approval, ApprovalStatus } from './types.js';
 
+/** Approvals of one agent's calls to one tool over a range (operator-decided ones; see README). */
+export interface ApprovalStats {
+  agent: string;
+  tool: string;
+  requested: number;
+  approved: number;
+  denied: number;
+  expired: number;
+  pending: number;
+  /** approved / (approved + denied + expired); 0 when none was decided. */
+  approval_rate: number;
+  wait_p50_ms: number;
+  wait_max_ms: number;
+}
+
 interface ApprovalRow {
   id: string;
   status: string;
@@ -52,6 +67,25 @@ export class ApprovalRepository {
       settings: QUERY_SETTINGS,
     });
     return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /**
+   * Per agent and tool over [fromMs, toMs): how many calls were held, how they ended, the
+   * approval rate among decided ones, and how long people took (decided_at − created_at).
+   */
+  async stats(fromMs: number, toMs: number): Promise<ApprovalStats[]> {
+    return this.store.query<ApprovalStats>(
+      `SELECT agent, tool, count() AS requested,
+              countIf(status = 'approved') AS approved, countIf(status = 'denied') AS denied,
+              countIf(status = 'expired') AS expired, countIf(status = 'pending') AS pending,
+              if(approved + denied + expired = 0, 0, approved / (approved + denied + expired)) AS approval_rate,
+              quantileExactIf(0.5)(dateDiff('millisecond', created_at, decided_at), status IN ('approved', 'denied')) AS wait_p50_ms,
+              maxIf(dateDiff('millisecond', created_at, decided_at), status IN ('approved', 'denied')) AS wait_max_ms
+       FROM ${this.table} FINAL
+       WHERE created_at >= fromUnixTimestamp64Milli({from:Int64}) AND created_at < fromUnixTimestamp64Milli({to:Int64})
+       GROUP BY agent, tool ORDER BY requested DESC, agent, tool`,
+      { params: { from: fromMs, to: toMs }, settings: QUERY_SETTINGS },
+    );
   }
 
   /** Most recent first; `status` filters. */

@@ -5,8 +5,8 @@
  */
 import { ErrorCodes, WardenError, createLogger, systemClock, type Logger, type LogLevel } from '../core/index.js';
 import { isLoopbackHost, readEnv, resolveProxyConfig, type ProxyConfig, type ProxyFlags, type WardenEnv } from '../config/index.js';
-import { PolicyState, TokenDirectory, startHttpProxy, startStdioProxy, upstreamFactory, type ProxyDeps, type RunningProxy } from '../proxy/index.js';
-import { createTelemetry, type Telemetry } from '../telemetry/index.js';
+import { PolicyState, ServeApprovalGate, TokenDirectory, startHttpProxy, startStdioProxy, upstreamFactory, type ProxyDeps, type RelayApprovals, type RunningProxy } from '../proxy/index.js';
+import { Attr, argsAttributes, createTelemetry, type Telemetry } from '../telemetry/index.js';
 import { EXIT } from './exit-codes.js';
 import { holdYoungGeneration } from './young-generation.js';
 
@@ -57,6 +57,7 @@ async function startFront(config: ProxyConfig, policy: PolicyState, telemetry: T
     logger,
     timeoutMs: config.timeoutMs,
     agentId: config.agent,
+    approvals: approvalsFor(config, logger),
   };
   if (!config.listen) {
     if (policy.mode === 'enforce' && config.agent === undefined) {
@@ -73,6 +74,22 @@ async function startFront(config: ProxyConfig, policy: PolicyState, telemetry: T
   const proxy = await startHttpProxy(deps, { ...config.listen, tokens });
   logger.info(`listening on ${proxy.url}`, { mode: policy.mode, policy: config.policyFile ?? '(none: allow all)' });
   return proxy;
+}
+
+/** Held calls are registered with serve under the OTLP endpoint's credentials, arguments as the recording mode allows. */
+function approvalsFor(config: ProxyConfig, logger: Logger): RelayApprovals {
+  return {
+    gate: new ServeApprovalGate({ baseUrl: config.approvalsUrl, headers: config.otlpHeaders, logger }),
+    timeoutMs: config.approvalTimeoutMs,
+    // Often enough that a client which resets its request timeout on progress never times out.
+    progressEveryMs: Math.min(10_000, Math.max(100, Math.floor(config.approvalTimeoutMs / 10))),
+    describeArgs: (args) => {
+      const attrs = argsAttributes(config.recordArgs, args);
+      const hash = String(attrs[Attr.ARGS_HASH] ?? '');
+      const recorded = attrs[Attr.ARGS];
+      return { text: recorded !== undefined ? String(recorded) : hash ? `sha256:${hash}` : `${attrs[Attr.ARGS_BYTES]} bytes (not recorded)`, hash };
+    },
+  };
 }
 
 function proxyLogger(env: WardenEnv): Logger {

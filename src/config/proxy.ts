@@ -11,6 +11,8 @@ export const DEFAULT_OTLP_ENDPOINT = 'http://127.0.0.1:4318';
 export const DEFAULT_SPOOL_ROOT = '.warden/spool';
 export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PROXY_TIMEOUT = '60s';
+/** How long a call held for approval waits for a person before it ends as `expired`. */
+export const DEFAULT_APPROVAL_TIMEOUT = '5m';
 
 /** Flags as commander hands them over (all strings). */
 export interface ProxyFlags {
@@ -27,6 +29,8 @@ export interface ProxyFlags {
   bearer?: string;
   listen?: string;
   tokens?: string;
+  approvalTimeout?: string;
+  approvalsUrl?: string;
 }
 
 export type UpstreamConfig =
@@ -53,6 +57,9 @@ export interface ProxyConfig {
   upstream: UpstreamConfig;
   listen: ListenAddress | undefined;
   tokensFile: string | undefined;
+  approvalTimeoutMs: number;
+  /** The `warden serve` that operators decide approvals on (default: the OTLP endpoint's origin). */
+  approvalsUrl: string;
 }
 
 const ModeSchema = z.enum(['audit', 'enforce']);
@@ -71,6 +78,7 @@ export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: Wa
   const recordArgs = parseEnum(RecordArgsSchema, flags.recordArgs ?? 'hash', '--record-args');
   const agent = flags.agent ?? env.WARDEN_AGENT_ID;
   const listen = flags.listen === undefined ? undefined : parseListenAddress(flags.listen);
+  const otlpTracesUrl = resolveTracesUrl(flags.otlp, env);
   return {
     policyFile: flags.policy,
     mode,
@@ -79,11 +87,13 @@ export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: Wa
     spoolDir: flags.spool ?? `${DEFAULT_SPOOL_ROOT}/${safePathPart(agent ?? (listen ? `listen-${listen.port}` : 'default'))}`,
     spoolMaxBytes: flags.spoolMaxBytes === undefined ? DEFAULT_SPOOL_MAX_BYTES : parseByteSize(flags.spoolMaxBytes),
     timeoutMs: parseTimeout(flags.timeout ?? DEFAULT_PROXY_TIMEOUT),
-    otlpTracesUrl: resolveTracesUrl(flags.otlp, env),
+    otlpTracesUrl,
     otlpHeaders: resolveOtlpHeaders(env),
     upstream: resolveUpstream(flags, command, env, processEnv),
     listen,
     tokensFile: flags.tokens,
+    approvalTimeoutMs: parsePositiveDuration(flags.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT, '--approval-timeout'),
+    approvalsUrl: new URL(checkUrl(flags.approvalsUrl ?? otlpTracesUrl, flags.approvalsUrl ? '--approvals-url' : 'the OTLP endpoint')).origin,
   };
 }
 
@@ -94,8 +104,12 @@ function parseEnum<T extends string>(schema: z.ZodEnum<{ [K in T]: K }>, value: 
 }
 
 function parseTimeout(text: string): number {
+  return parsePositiveDuration(text, '--timeout');
+}
+
+function parsePositiveDuration(text: string, flag: string): number {
   const ms = parseDurationMs(text);
-  if (ms <= 0) throw invalid(`--timeout must be positive, got "${text}"`);
+  if (ms <= 0) throw invalid(`${flag} must be positive, got "${text}"`);
   return ms;
 }
 

@@ -110,6 +110,7 @@ function compileTool(name: string, rule: string, spec: ToolPolicy, allTools: Com
     reason: spec.reason,
     denyReason: `denied by policy: ${spec.reason ?? `tool "${name}" is blocked`}`,
     approveReason: `approval required: ${spec.reason ?? `tool "${name}" needs a human's approval`}`,
+    approver: spec.approver ?? 'operator',
     risk: spec.risk as RiskClass | undefined,
     denyIf: compileConditions(spec.deny_if, `${rule}.deny_if`),
     require: compileConditions(spec.require, `${rule}.require`),

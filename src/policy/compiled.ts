@@ -3,7 +3,7 @@ import type { ArgsValidator } from './args-schema.js';
 import type { CompiledCondition } from './conditions.js';
 import type { CounterSpec } from './counters.js';
 import type { PolicyDocument } from './schema.js';
-import type { LimitScope, PolicyMode, RiskClass } from './types.js';
+import type { Approver, LimitScope, PolicyMode, RiskClass } from './types.js';
 
 export interface CompiledLimit extends CounterSpec {
   /** Rule id, e.g. `tools.session_close.limits[0]` or `tools.x.rate_limit`. */
@@ -32,6 +32,7 @@ export interface CompiledTool {
   /** Decision texts for `action: deny` / `approve`, built once. */
   readonly denyReason: string;
   readonly approveReason: string;
+  readonly approver: Approver;
   readonly risk: RiskClass | undefined;
   readonly denyIf: readonly RuleCondition[];
   readonly require: readonly RuleCondition[];

@@ -77,7 +77,7 @@ export class PolicyEngine {
     const refused = this.checkConditions(call, entry, view, risk);
     if (refused !== undefined) return refused;
     if (entry?.action === 'approve') {
-      return { decision: 'approval_required', rule: entry.rule, reason: entry.approveReason, risk };
+      return { decision: 'approval_required', rule: entry.rule, reason: entry.approveReason, risk, approver: entry.approver };
     }
     const limits = entry === undefined ? view.allTools.limits : entry.limits;
     const rule = entry === undefined ? view.defaultRule : entry.rule;

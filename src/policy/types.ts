@@ -44,7 +44,13 @@ export interface Decision {
   reason: string;
   risk: RiskClass;
   limit?: LimitOutcome;
+  /** On `approval_required`: who decides a held call (enforce mode): the person at the client, or an operator. */
+  approver?: Approver;
 }
+
+/** `user`: the person at the agent's client, asked through MCP elicitation; `operator`: decided on `warden serve`. */
+export type Approver = 'user' | 'operator';
+export const APPROVERS: readonly Approver[] = ['user', 'operator'];
 
 export interface PolicyProblem {
   /** Where in the policy, e.g. `tools.session_close.limits[0].max` (empty for the document itself). */

@@ -8,3 +8,6 @@ export * from './ndjson.js';
 export * from './stdio-transport.js';
 export * from './child-transport.js';
 export * from './proxy.js';
+export * from './approval-hold.js';
+export * from './approval-relay.js';
+export * from './serve-approval-gate.js';

@@ -6,6 +6,7 @@ import { NetworkTransport, type DecisionRecorder } from '../telemetry/index.js';
 import type { HttpFront } from './http-front.js';
 import type { TokenDirectory } from './identity.js';
 import type { PolicyState } from './policy-state.js';
+import type { RelayApprovals } from './approval-relay.js';
 import { McpRelay } from './relay.js';
 import { NdjsonStreamTransport } from './stdio-transport.js';
 import type { UpstreamFactory } from './upstream.js';
@@ -19,6 +20,8 @@ export interface ProxyDeps {
   timeoutMs: number;
   /** `--agent` / WARDEN_AGENT_ID. */
   agentId: string | undefined;
+  /** Holds for `action: approve` tools in enforce mode; without it such calls are refused. */
+  approvals?: RelayApprovals | undefined;
 }
 
 export interface RunningProxy {
@@ -123,5 +126,5 @@ async function openRelay(deps: ProxyDeps, agent: string | undefined, transport: 
 }
 
 function relayBasics(deps: ProxyDeps) {
-  return { policy: deps.policy, recorder: deps.recorder, clock: deps.clock, logger: deps.logger, timeoutMs: deps.timeoutMs };
+  return { policy: deps.policy, recorder: deps.recorder, clock: deps.clock, logger: deps.logger, timeoutMs: deps.timeoutMs, approvals: deps.approvals };
 }

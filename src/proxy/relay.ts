@@ -1,10 +1,11 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { formatDurationMs, type Clock, type Logger } from '../core/index.js';
+import { ApprovalHolds, type RelayApprovals } from './approval-relay.js';
 import { isEnforced, type ToolAnnotations } from '../policy/index.js';
 import {
   ERROR_TYPE_CANCELLED, ErrorType, type CallContext, type DecisionRecorder, type OpenToolCallSpan,
-  type OpenToolsListSpan, type ToolInventoryEntry,
+  type OpenToolsListSpan, type ToolCallStart, type ToolInventoryEntry,
 } from '../telemetry/index.js';
 import { RpcError, errorResponse, firstText, malformedResponse, refusalResponse } from './messages.js';
 import type { PolicyState } from './policy-state.js';
@@ -30,6 +31,8 @@ export interface RelayOptions {
   answerMalformed: { agent: boolean; upstream: boolean };
   /** Route server→client messages to the agent request in flight (Streamable HTTP needs a stream). */
   relateServerMessages: boolean;
+  /** Enforce mode holds `approval_required` calls for a person's decision; without this they are refused. */
+  approvals?: RelayApprovals | undefined;
   onClose?: () => void;
 }
 
@@ -40,6 +43,8 @@ interface Pending {
   toolSpan?: OpenToolCallSpan;
   listSpan?: OpenToolsListSpan;
   progressToken?: string | number;
+  /** Set while the call waits for a person's decision; aborting it ends the wait. */
+  hold?: AbortController;
 }
 
 type Message = JSONRPCMessage & { id?: RequestId; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message?: string } };
@@ -58,8 +63,10 @@ export class McpRelay {
   private upstreamGone: string | undefined;
   private closed = false;
   private deadlines: NodeJS.Timeout | undefined;
+  private readonly holds: ApprovalHolds | undefined;
 
   constructor(private readonly opts: RelayOptions) {
+    this.holds = opts.approvals ? new ApprovalHolds(opts.approvals, (message, related) => this.toAgent(message, related)) : undefined;
     this.ctx = {
       agent: opts.agentId ?? 'unknown',
       upstream: opts.upstreamLabel,
@@ -89,7 +96,12 @@ export class McpRelay {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.deadlines);
-    for (const [, entry] of this.pending) this.settle(entry, { errorType: ERROR_TYPE_CANCELLED, message: 'agent session closed' });
+    for (const [id, entry] of this.pending) {
+      // A call held for approval never ran: its client hears so before the session ends.
+      if (entry.hold) this.toAgent(errorResponse(id, RpcError.CONNECTION_CLOSED, 'warden: the proxy stopped while the call waited for approval; it did not run'), id);
+      entry.hold?.abort();
+      this.settle(entry, { errorType: ERROR_TYPE_CANCELLED, message: 'agent session closed' });
+    }
     this.pending.clear();
     await Promise.allSettled([this.opts.upstream.close(), this.opts.agent.close()]);
     this.opts.onClose?.();
@@ -105,13 +117,19 @@ export class McpRelay {
 
   private fromAgent(message: Message): void {
     const method = message.method;
-    if (method === undefined) return this.toUpstream(message); // a reply to a server→client request
+    if (method === undefined) {
+      if (this.holds?.answered(message)) return; // the client's answer to the proxy's own elicitation
+      return this.toUpstream(message); // a reply to a server→client request
+    }
     if (message.id === undefined) {
       if (method === 'notifications/cancelled') this.cancelled(message.params?.requestId as RequestId | undefined);
       return this.toUpstream(message);
     }
     if (method === 'tools/call') return this.toolCall(message, message.id);
-    if (method === 'initialize') this.noteClient(message.params);
+    if (method === 'initialize') {
+      this.noteClient(message.params);
+      this.holds?.noteClientCapabilities(message.params);
+    }
     const entry = this.track(message.id, method, message.params);
     if (method === 'tools/list') entry.listSpan = this.opts.recorder.toolsList(this.refreshCtx(), message.id);
     this.forward(message, message.id, entry);
@@ -124,7 +142,9 @@ export class McpRelay {
     const args = params.arguments;
     const decision = this.opts.policy.engine.decide({ tsMs: this.opts.clock.nowMs(), agent: ctx.agent, tool, args, session: ctx.sessionId });
     const enforced = isEnforced(decision.decision, ctx.mode);
-    const span = this.opts.recorder.toolCall(ctx, { tool, requestId: id, args, decision, enforced });
+    const start: ToolCallStart = { tool, requestId: id, args, decision, enforced };
+    const span = this.opts.recorder.toolCall(ctx, start);
+    if (decision.decision === 'approval_required' && ctx.mode === 'enforce' && this.holds) return this.hold(message, id, start, span);
     if (decision.decision !== 'allow' && ctx.mode === 'enforce') {
       this.toAgent(refusalResponse(id, decision));
       span.end({ errorType: ErrorType.POLICY_DENIED, message: decision.reason });
@@ -133,6 +153,26 @@ export class McpRelay {
     const entry = this.track(id, 'tools/call', params);
     entry.toolSpan = span;
     this.forward(message, id, entry);
+  }
+
+  /** Holds the call until a person decides; approved, it goes upstream as it came; else the agent gets the refusal. */
+  private hold(message: Message, id: RequestId, start: ToolCallStart, span: OpenToolCallSpan): void {
+    const holds = this.holds as ApprovalHolds;
+    const entry = this.track(id, 'tools/call', message.params);
+    entry.toolSpan = span;
+    entry.deadline = Number.POSITIVE_INFINITY; // the approval timeout bounds the wait, then --timeout the upstream
+    entry.hold = new AbortController();
+    void holds.await(start, this.ctx, id, entry.progressToken, entry.hold.signal).then((verdict) => {
+      if (this.pending.get(id) !== entry) return; // cancelled or closed while waiting: already settled
+      entry.hold = undefined;
+      if (verdict.approved) {
+        entry.deadline = performance.now() + this.opts.timeoutMs;
+        return this.forward(message, id, entry);
+      }
+      this.untrack(id, entry);
+      this.toAgent(refusalResponse(id, start.decision), id);
+      span.end({ errorType: ErrorType.POLICY_DENIED, message: start.decision.reason });
+    });
   }
 
   private fromUpstream(message: Message): void {
@@ -240,6 +280,7 @@ export class McpRelay {
     const entry = requestId === undefined ? undefined : this.pending.get(requestId);
     if (requestId === undefined || !entry) return;
     this.untrack(requestId, entry);
+    entry.hold?.abort();
     this.settle(entry, { errorType: ERROR_TYPE_CANCELLED, message: 'cancelled by the agent' });
   }
 

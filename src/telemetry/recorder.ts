@@ -18,6 +18,17 @@ export interface ToolCallStart {
   args: unknown;
   decision: Decision;
   enforced: boolean;
+  /** Set when the call was held for a person's decision; filled in before the span ends. */
+  approval?: ApprovalRecord;
+}
+
+/** How a held call was decided: `approved` (it ran), `denied`, or `expired` (no answer in time). */
+export interface ApprovalRecord {
+  /** serve's approval id, or `elicitation` when the person at the client was asked. */
+  id: string;
+  outcome: 'approved' | 'denied' | 'expired';
+  by: string;
+  waitMs: number;
 }
 
 export interface CallOutcome {

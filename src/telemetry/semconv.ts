@@ -38,6 +38,11 @@ export const Attr = {
   LIMIT_WINDOW_S: 'warden.limit.window_s',
   UPSTREAM: 'warden.upstream',
   TOOLS: 'warden.tools',
+  /** On a call held for approval (enforce mode, `action: approve`). */
+  APPROVAL_ID: 'warden.approval.id',
+  APPROVAL_OUTCOME: 'warden.approval.outcome',
+  APPROVAL_BY: 'warden.approval.by',
+  APPROVAL_WAIT_MS: 'warden.approval.wait_ms',
   /** On policy reload events: why a reload was rejected, and which file it came from. */
   RELOAD_REASON: 'warden.reload.reason',
   RELOAD_SOURCE: 'warden.reload.source',

@@ -42,6 +42,12 @@ export class SpanWriter implements RecordSink {
     span.setAttribute(Attr.GEN_AI_TOOL_NAME, call.tool);
     setDecisionAttributes(span, call.decision, call.enforced);
     span.setAttributes(argsAttributes(this.recordArgs, call.args));
+    if (call.approval) {
+      span.setAttribute(Attr.APPROVAL_ID, call.approval.id);
+      span.setAttribute(Attr.APPROVAL_OUTCOME, call.approval.outcome);
+      span.setAttribute(Attr.APPROVAL_BY, call.approval.by);
+      span.setAttribute(Attr.APPROVAL_WAIT_MS, Math.round(call.approval.waitMs));
+    }
     finish(span, outcome, endTime);
   }
 

@@ -11,7 +11,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { APPROVAL_DECISIONS, APPROVAL_LIMITS, APPROVAL_STATUSES, type Approval, type ApprovalRegistry } from '../../approvals/index.js';
 import { ErrorCodes, parseDurationMs } from '../../core/index.js';
+import { parseTimeRange } from '../../analytics/index.js';
 import { requestIdentity } from '../auth.js';
+import { rangeQuery } from './analytics.js';
 import { errorBody, sendError } from '../errors.js';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -52,6 +54,10 @@ const waitQuery = z.object({
   wait: z.string().regex(/^\d+(ms|s|m)?$/).optional().describe(`long-poll up to this long for a decision (e.g. 30s; at most ${APPROVAL_LIMITS.maxWaitMs / 1000}s)`),
 });
 const listQuery = z.object({ status: z.enum(APPROVAL_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const statsSchema = z.object({
+  agent: z.string(), tool: z.string(), requested: z.number(), approved: z.number(), denied: z.number(), expired: z.number(), pending: z.number(),
+  approval_rate: z.number(), wait_p50_ms: z.number(), wait_max_ms: z.number(),
+});
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export function approvalJson(a: Approval): z.infer<typeof approvalSchema> {
@@ -86,6 +92,17 @@ export function approvalsRoutes(registry: ApprovalRegistry): FastifyPluginAsync 
     r.get('/api/v1/approvals', {
       schema: { summary: 'Approvals, most recent first (pending: oldest first)', tags: ['approvals'], querystring: listQuery, response: { 200: z.object({ approvals: z.array(approvalSchema) }) } },
     }, async (request) => ({ approvals: (await registry.list(request.query)).map(approvalJson) }));
+
+    r.get('/api/v1/approvals/stats', {
+      schema: {
+        summary: 'Approvals per agent and tool: requested, approved, denied, expired, approval rate, wait time',
+        tags: ['approvals'], querystring: z.object(rangeQuery),
+        response: { 200: z.object({ range: z.object({ from: z.string(), to: z.string() }), stats: z.array(statsSchema) }) },
+      },
+    }, async (request) => {
+      const range = parseTimeRange(request.query, Date.now());
+      return { range: { from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString() }, stats: await registry.stats(range.fromMs, range.toMs) };
+    });
 
     r.get('/api/v1/approvals/:id', {
       schema: { summary: 'One approval; with ?wait=, once decided or when the wait ends', tags: ['approvals'], params: idParams, querystring: waitQuery, response: { 200: approvalSchema, 404: errorSchema } },

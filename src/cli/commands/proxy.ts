@@ -24,6 +24,8 @@ export function registerProxyCommand(program: Command): void {
     .option('--bearer <token>', 'bearer token for the HTTP upstream (or WARDEN_UPSTREAM_BEARER)')
     .option('--listen <host:port>', 'serve agents over Streamable HTTP at /mcp instead of stdio')
     .option('--tokens <file>', 'with --listen: agents and the sha256 of their bearer tokens')
+    .option('--approval-timeout <duration>', 'enforce mode: how long a call to an `action: approve` tool waits for a person', '5m')
+    .option('--approvals-url <url>', 'the warden serve where operators decide approvals (default: the OTLP endpoint\'s origin)')
     .addHelpText('after', '\nExamples:\n  warden proxy --policy policy.json --agent nightly-batch -- npx -y @avi-total-recall/total-recall\n  warden proxy --listen 127.0.0.1:7331 --tokens tokens.json --upstream-url http://127.0.0.1:3001/mcp')
     .action(async (command: string[], flags: ProxyFlags) => {
       // Loaded on use: the MCP SDK and the OTel SDK are the proxy's alone.

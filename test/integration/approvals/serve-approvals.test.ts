@@ -78,6 +78,16 @@ test('approvals: register, long-poll, decide once (409 after), 404/400/401, name
     // Two decisions racing: exactly one wins.
     const race = await Promise.all([a.decide(other, { decision: 'approve' }, API_TOKEN), a.decide(other, { decision: 'deny' }, ALICE_TOKEN)]);
     assert.deepEqual(race.map((r) => r.status).sort(), [200, 409]);
+
+    // Per agent and tool: two held calls, both decided (one each way or both approved, after the race).
+    const stats = await fetch(`${serve.url}/api/v1/approvals/stats?from=-1h`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const rows = ((await stats.json()) as { stats: Array<Record<string, number | string>> }).stats;
+    assert.equal(rows.length, 1);
+    const row = rows[0] as Record<string, number | string>;
+    assert.deepEqual([row.agent, row.tool, row.requested, row.pending, row.expired], ['a1', 'export_knowledge', 2, 0, 0]);
+    assert.equal(Number(row.approved) + Number(row.denied), 2);
+    assert.equal(row.approval_rate, Number(row.approved) / 2);
+    assert.ok(Number(row.wait_max_ms) >= 200, 'the first approval waited for the long-poll test');
   } finally {
     await serve.close();
   }
