@@ -143,3 +143,33 @@ test('approvals: webhook and Slack targets are told, with a console link and hos
     await receiver.close();
   }
 });
+
+test('warden approvals list / approve / deny: the CLI decides on a running serve with the token from the environment', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const run = promisify(execFile);
+  const serve = await startTestServe({ apiToken: API_TOKEN, operators: operatorsFile() });
+  const cli = (args: string[], token: string | undefined) =>
+    run(process.execPath, ['src/cli/bin.js', 'approvals', ...args, '--api', serve.url], { env: { ...process.env, WARDEN_API_TOKEN: token ?? '' } })
+      .then((r) => ({ code: 0, out: r.stdout, err: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }));
+  try {
+    const a = api(serve.url);
+    const one = (await a.create({ agent: 'cli-agent' })).body.id as string;
+    const two = (await a.create({ agent: 'cli-agent' })).body.id as string;
+    const listed = await cli(['list'], API_TOKEN);
+    assert.equal(listed.code, 0, listed.err);
+    assert.ok(listed.out.includes(one) && listed.out.includes(two));
+    const approved = await cli(['approve', one, '--reason', 'looks fine'], ALICE_TOKEN);
+    assert.equal(approved.code, 0, approved.err);
+    assert.match(approved.out, new RegExp(`${one}\\tapproved\\tcli-agent\\texport_knowledge\\t.*by alice: looks fine`));
+    const again = await cli(['deny', one], API_TOKEN);
+    assert.notEqual(again.code, 0);
+    assert.match(again.err, /already approved \(by alice\)/);
+    const anonymous = await cli(['deny', two], undefined);
+    assert.notEqual(anonymous.code, 0);
+    assert.match(anonymous.err, /missing bearer token/);
+    assert.equal((await a.get(two)).body.status, 'pending');
+  } finally {
+    await serve.close();
+  }
+});
