@@ -3,6 +3,8 @@
  * person decides. The proxy registers it with `warden serve`; an operator approves or denies
  * it (console, CLI, API); an unanswered one expires at `expiresAtMs`.
  */
+import type { HeldCall } from '../proxy/index.js';
+
 export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
@@ -24,18 +26,8 @@ export const APPROVAL_LIMITS = {
   recentDecided: 1_000,
 } as const;
 
-export interface ApprovalRequest {
-  agent: string;
-  tool: string;
-  session: string;
-  upstream: string;
-  rule: string;
-  reason: string;
-  /** The call's arguments as the proxy's recording mode allows (hash, redacted or full). */
-  args: string;
-  argsHash: string;
-  timeoutMs: number;
-}
+/** What a proxy registers: the held call as its recording mode allows (the proxy's own shape). */
+export type ApprovalRequest = HeldCall;
 
 export interface Approval extends Omit<ApprovalRequest, 'timeoutMs'> {
   id: string;
