@@ -58,7 +58,11 @@ export function buildApp(deps: AppDeps): WardenApp {
     transform: jsonSchemaTransform,
   });
   void app.register(otlpRoutes, { receiver: deps.ingest, maxBodyBytes: deps.config.maxBodyBytes });
-  void app.register(healthRoutes, { store: deps.store, metrics: [() => deps.ingest.metrics.toPrometheus(), ...(deps.metrics ?? [])] });
+  void app.register(healthRoutes, {
+    store: deps.store,
+    metrics: [() => deps.ingest.metrics.toPrometheus(), ...(deps.metrics ?? [])],
+    ingestNotReady: () => deps.ingest.writer.notReadyReason,
+  });
   for (const routes of deps.routes ?? []) void app.register(routes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -18,6 +18,7 @@ export const HTTP_STATUS_FOR_CODE: Record<ErrorCode, number> = {
   [ErrorCodes.OTLP_UNSUPPORTED_TYPE]: 415,
   [ErrorCodes.OTLP_TOO_LARGE]: 413,
   [ErrorCodes.OVERLOADED]: 503,
+  [ErrorCodes.INGEST_NOT_READY]: 503,
   [ErrorCodes.BAD_REQUEST]: 400,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCodes.UNSUPPORTED_MEDIA_TYPE]: 415,

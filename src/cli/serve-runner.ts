@@ -7,7 +7,7 @@ import { ApprovalNotifier, ApprovalRegistry, ApprovalRepository } from '../appro
 import { policyRoutes } from '../api/routes/policy.js';
 import { loadTokensFile, type ServeConfig } from '../config/index.js';
 import { silentLogger, systemClock, type Logger } from '../core/index.js';
-import { BatchWriter, OtlpReceiver } from '../ingest/index.js';
+import { BatchWriter, DeadLetterDir, OtlpReceiver, WriteAheadLog, countLines } from '../ingest/index.js';
 import { applyRetention, embeddedMemoryBudget, migrate, type StoreDriver } from '../storage/index.js';
 import { openServeAlerts, loadAlertConfig } from './serve-alerts.js';
 import { openStore } from './store.js';
@@ -60,13 +60,23 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     // A second connection on the same store: a slow analytics query never holds up inserts.
     const queryStore = await openStore(config.store, { ...querySettings, max_execution_time: config.analyticsMaxExecutionSeconds });
     opened.push(queryStore);
+    // ── INGEST: 200 means fsynced in the write-ahead log; what an earlier run left there is written first.
+    const { wal, replay } = await WriteAheadLog.open(config.walDir, { logger });
     const writer = new BatchWriter(ingestStore, {
       maxBatchRows: config.ingest.maxBatchRows,
       flushIntervalMs: config.ingest.flushIntervalMs,
       maxQueueRows: config.ingest.maxQueueRows,
+      wal,
+      deadLetters: new DeadLetterDir(config.deadLetterDir),
       logger,
     });
-    const receiver = new OtlpReceiver(writer, { maxBodyBytes: config.ingest.maxBodyBytes });
+    let replayRows = 0;
+    for (const segment of replay) {
+      for (const payload of segment.payloads) writer.enqueueReplayed(payload, countLines(payload), segment.seq);
+      replayRows += segment.rows;
+    }
+    if (replayRows > 0) logger.info('writing spans left in the write-ahead log by the last run', { rows: replayRows, segments: replay.length, wal: config.walDir });
+    const receiver = new OtlpReceiver(writer, { maxBodyBytes: config.ingest.maxBodyBytes, wal });
 
     const routes: FastifyPluginAsync[] = [...(opts.routes ?? [])];
     // ── ANALYTICS: rates, anomalies, suggest and simulate on the query connection, under its budget.
@@ -99,8 +109,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
         await stopAlertLoop();
         approvals.close(); // wakes long-polls, so closing does not wait out a proxy's wait
         await app.close(); // stops accepting; waits for requests in flight
-        const { unwrittenRows } = await writer.close();
-        if (unwrittenRows > 0) logger.error('some accepted spans could not be written', { rows: unwrittenRows });
+        await writer.close(); // what it could not write stays in the WAL for the next start
+        await wal.close();
         await queryStore.close();
         await approvalsStore.close();
         await ingestStore.close();

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
 import { parseByteSize } from './proxy.js';
@@ -10,6 +11,10 @@ export const DEFAULT_ALERT_INTERVAL = '15s';
 export const DEFAULT_ANALYTICS_MAX_EXECUTION_S = 30;
 /** What the embedded engine (chDB) may use; see embeddedMemoryBudget in src/storage. */
 export const DEFAULT_ENGINE_MEMORY = '1GiB';
+/** The write-ahead log's home with a ClickHouse server store (an embedded store keeps it in its own directory). */
+export const DEFAULT_SERVER_WAL_DIR = '.warden/wal';
+/** Under the WAL directory: rows the store refused as bad data. */
+export const DEAD_LETTER_SUBDIR = 'dead-letter';
 
 /** `warden serve` flags as commander hands them over. */
 export interface ServeFlags extends StoreFlags {
@@ -24,6 +29,7 @@ export interface ServeFlags extends StoreFlags {
   maxBodyBytes?: string | number;
   engineMemory?: string;
   operators?: string;
+  wal?: string;
 }
 
 export interface ServeConfig {
@@ -41,6 +47,10 @@ export interface ServeConfig {
   ingest: { maxBatchRows: number; flushIntervalMs: number; maxQueueRows: number; maxBodyBytes: number };
   /** Operators who decide approvals: sha256 of their token → name (`--operators FILE`). */
   operatorsFile: string | undefined;
+  /** The write-ahead log directory (accepted spans are durable here until written). */
+  walDir: string;
+  /** Rows the store refused as bad data (`warden ingest replay` reads it). */
+  deadLetterDir: string;
 }
 
 /** Flags win over the environment. Throws WardenError CONFIG_INVALID with a sentence for the user. */
@@ -52,6 +62,8 @@ export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConf
       hint: 'pass --api-token TOKEN (or set WARDEN_API_TOKEN); clients then send "Authorization: Bearer TOKEN"',
     });
   }
+  const store = resolveStoreConfig(flags, env);
+  const walDir = walDirectory(flags.wal, store);
   return {
     host,
     port,
@@ -60,7 +72,9 @@ export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConf
     alertsFile: flags.alerts,
     operatorsFile: flags.operators,
     alertIntervalMs: parseDurationMs(flags.alertInterval ?? DEFAULT_ALERT_INTERVAL),
-    store: resolveStoreConfig(flags, env),
+    store,
+    walDir,
+    deadLetterDir: join(walDir, DEAD_LETTER_SUBDIR),
     analyticsMaxExecutionSeconds: DEFAULT_ANALYTICS_MAX_EXECUTION_S,
     engineMemoryBytes: engineMemory(flags.engineMemory ?? env.WARDEN_ENGINE_MEMORY ?? DEFAULT_ENGINE_MEMORY),
     ingest: {
@@ -70,6 +84,16 @@ export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConf
       maxBodyBytes: positiveInt(flags.maxBodyBytes ?? 64 * 1024 * 1024, '--max-body-bytes'),
     },
   };
+}
+
+/**
+ * `--wal DIR`, else beside the data it protects: in the embedded store's directory, or
+ * `.warden/wal` for a server store; one subdirectory per database, so two serves on one
+ * store directory (tests, the demo) never share a log.
+ */
+export function walDirectory(flag: string | undefined, store: StoreConfig): string {
+  if (flag !== undefined) return flag;
+  return join(store.kind === 'embedded' ? join(store.path, 'warden-wal') : DEFAULT_SERVER_WAL_DIR, store.database);
 }
 
 /** "HOST:PORT", "[::1]:4318" or ":4318" (loopback). Port 0 picks a free port. */

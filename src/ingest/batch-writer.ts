@@ -1,8 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCodes, err, errorMessage, isWardenError, ok, silentLogger, type Logger, type Result } from '../core/index.js';
-import { Tables, type StoreDriver } from '../storage/index.js';
+import { err, errorMessage, ok, silentLogger, type Logger, type Result } from '../core/index.js';
+import { Tables, classifyInsertFailure, clickhouseErrorOf, describeStoreFailure, type StoreDriver } from '../storage/index.js';
+import type { DeadLetterDir } from './dead-letter.js';
 import { IngestMetrics } from './metrics.js';
+import { insertSalvaging } from './salvage.js';
+import type { WriteAheadLog } from './wal.js';
 
 export interface BatchWriterOptions {
   /** Unqualified table name in the store's database. */
@@ -13,13 +16,15 @@ export interface BatchWriterOptions {
   maxBatchBytes?: number;
   /** …or when the oldest waiting row has waited this long. */
   flushIntervalMs?: number;
-  /** Bound on accepted-but-unwritten rows; beyond it enqueue() refuses (429/503). */
+  /** Bound on accepted-but-unwritten rows; beyond it admission refuses (429/503). */
   maxQueueRows?: number;
   maxQueueBytes?: number;
-  /** Attempts for a batch the store rejects as a query error before it is dropped (logged, counted). */
-  maxAttempts?: number;
-  /** How long close() keeps trying to write what was accepted. */
+  /** How long close() keeps trying to write what was accepted (what is left stays in the WAL). */
   closeTimeoutMs?: number;
+  /** Where accepted rows are durable until written; told when they are in the store. */
+  wal?: WriteAheadLog;
+  /** Where rows the store refuses as bad data go. Without it they wait like a store fault. */
+  deadLetters?: DeadLetterDir;
   logger?: Logger;
   metrics?: IngestMetrics;
 }
@@ -31,10 +36,21 @@ export interface Overload {
   message: string;
 }
 
+/** Room held for rows on their way into the WAL; commit() queues them, cancel() gives the room back. */
+export interface Reservation {
+  commit(text: string, walSegment: number | undefined): void;
+  cancel(): void;
+}
+
+interface Chunk { text: string; rows: number; segment: number | undefined; acceptedAt: number; replayed: boolean }
+
 interface Batch {
   text: string;
   rows: number;
-  attempts: number;
+  /** WAL segment → rows of it in this batch, reported written once the whole batch is handled. */
+  segments: Map<number, number>;
+  oldest: number;
+  replayedRows: number;
 }
 
 // While one insert runs, the next batch grows: under load batches size themselves (up to
@@ -45,50 +61,77 @@ const DEFAULTS = {
   flushIntervalMs: 1000,
   maxQueueRows: 200_000,
   maxQueueBytes: 96 * 1024 * 1024,
-  maxAttempts: 5,
   closeTimeoutMs: 30_000,
 };
+const BACKOFF_MS = { first: 250, max: 5000 };
 // Whatever the server's async_insert default, Warden batches in-process: one part per batch.
 const INSERT_SETTINGS = { async_insert: 0 };
 
 /**
  * Collects rows into few large JSONEachRow inserts (ClickHouse wants ~1 insert/s of
  * thousands of rows; chDB pays ~14 ms per insert). One insert runs at a time on the
- * writer's own connection. The queue is bounded: enqueue() refuses instead of growing,
- * nothing accepted is dropped silently, and close() writes what is left.
+ * writer's own connection. The queue is bounded: admission refuses instead of growing.
+ * Nothing accepted is dropped: a store fault is retried with back-off for as long as it
+ * lasts (logged once per fault), and only rows the store refuses as bad data leave the
+ * queue without being written: found by bisection and put in the dead-letter directory.
  */
 export class BatchWriter {
   readonly metrics: IngestMetrics;
   private readonly opts: typeof DEFAULTS & { table: string };
   private readonly logger: Logger;
-  private chunks: string[] = [];
-  private chunkRows: number[] = [];
+  private readonly wal: WriteAheadLog | undefined;
+  private readonly deadLetters: DeadLetterDir | undefined;
+  private chunks: Chunk[] = [];
   private pendingRows = 0;
   private pendingBytes = 0;
+  private reservedRows = 0;
+  private reservedBytes = 0;
   private inFlight: { batch: Batch; done: Promise<void> } | undefined;
   private failedBatch: Batch | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private failing = false;
+  private fault: { since: number; kind: string; retries: number } | undefined;
   private closing = false;
   /** Set when close() gave up waiting: the flush loop stops instead of retrying forever. */
   private abandoned = false;
-  private backoffMs = 250;
+  private backoffMs = BACKOFF_MS.first;
+  /** Rows read back from the WAL at start and not yet written: not ready until they are. */
+  private replayRowsLeft = 0;
 
   constructor(private readonly store: StoreDriver, options: BatchWriterOptions = {}) {
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.opts = { ...DEFAULTS, table: Tables.OTEL_TRACES, ...defined } as typeof DEFAULTS & { table: string };
     this.logger = options.logger ?? silentLogger;
+    this.wal = options.wal;
+    this.deadLetters = options.deadLetters;
     this.metrics = options.metrics ?? new IngestMetrics();
-    this.metrics.queue = () => ({ rows: this.queuedRows, bytes: this.queuedBytes });
+    this.metrics.backlog = () => ({
+      rows: this.queuedRows, bytes: this.queuedBytes, walBytes: this.wal?.bytes ?? 0, oldestSeconds: this.oldestUnwrittenSeconds(),
+    });
   }
 
-  /** Rows accepted and not yet written (waiting, in flight, or awaiting retry). */
+  /** Rows accepted and not yet written (reserved, waiting, in flight, or awaiting retry). */
   get queuedRows(): number {
-    return this.pendingRows + (this.inFlight?.batch.rows ?? 0) + (this.waitingRetry()?.rows ?? 0);
+    return this.reservedRows + this.pendingRows + (this.inFlight?.batch.rows ?? 0) + (this.waitingRetry()?.rows ?? 0);
   }
 
   get queuedBytes(): number {
-    return this.pendingBytes + (this.inFlight?.batch.text.length ?? 0) + (this.waitingRetry()?.text.length ?? 0);
+    return this.reservedBytes + this.pendingBytes + (this.inFlight?.batch.text.length ?? 0) + (this.waitingRetry()?.text.length ?? 0);
+  }
+
+  /** How many more rows admission would take now (the decoder's budget). */
+  get roomRows(): number {
+    return this.queuedRows === 0 ? this.opts.maxQueueRows : Math.max(0, this.opts.maxQueueRows - this.queuedRows);
+  }
+
+  get maxQueueRows(): number {
+    return this.opts.maxQueueRows;
+  }
+
+  /** Why ingest is not ready (the store refuses writes, or the WAL is being replayed), or undefined. */
+  get notReadyReason(): string | undefined {
+    if (this.fault) return `the store refuses writes (${this.fault.kind}) since ${new Date(this.fault.since).toISOString()}; ${this.queuedRows} rows wait`;
+    if (this.replayRowsLeft > 0) return `writing ${this.replayRowsLeft} rows from the write-ahead log`;
+    return undefined;
   }
 
   /** A failed batch not currently being (re)tried; during the retry back-off it is still in flight. */
@@ -101,26 +144,49 @@ export class BatchWriter {
     if (this.closing) return err({ status: 503, retryAfterSeconds: 5, message: 'the receiver is shutting down' });
     const empty = this.queuedRows === 0; // one oversized request is still taken into an empty queue
     if (!empty && (this.queuedRows + rows > this.opts.maxQueueRows || this.queuedBytes + bytes > this.opts.maxQueueBytes)) {
-      return this.failing
-        ? err({ status: 503, retryAfterSeconds: 5, message: `the store is not accepting writes; ${this.queuedRows} rows are waiting` })
+      return this.fault
+        ? err({ status: 503, retryAfterSeconds: 5, message: `the store is not accepting writes (${this.fault.kind}); ${this.queuedRows} rows are waiting` })
         : err({ status: 429, retryAfterSeconds: 1, message: `the write queue is full (${this.queuedRows} rows waiting)` });
     }
     return ok(undefined);
   }
 
-  /** Accepts rows for writing, or refuses all of them (never some). */
+  /** Holds room for `rows` rows (all or none) while they are made durable. */
+  reserve(rows: number, bytes: number): Result<Reservation, Overload> {
+    const admitted = this.admission(rows, bytes);
+    if (!admitted.ok) return admitted;
+    this.reservedRows += rows;
+    this.reservedBytes += bytes;
+    let open = true;
+    const release = () => {
+      if (!open) return false;
+      open = false;
+      this.reservedRows -= rows;
+      this.reservedBytes -= bytes;
+      return true;
+    };
+    return ok({
+      commit: (text, segment) => {
+        if (release()) this.push({ text, rows, segment, acceptedAt: Date.now(), replayed: false });
+      },
+      cancel: () => void release(),
+    });
+  }
+
+  /** Accepts rows for writing (no WAL), or refuses all of them (never some). */
   enqueue(rows: readonly object[]): Result<void, Overload> {
     if (rows.length === 0) return this.admission(0);
-    let text = JSON.stringify(rows[0]);
-    for (let i = 1; i < rows.length; i++) text += '\n' + JSON.stringify(rows[i]);
-    const admitted = this.admission(rows.length, text.length);
-    if (!admitted.ok) return admitted;
-    this.chunks.push(text);
-    this.chunkRows.push(rows.length);
-    this.pendingRows += rows.length;
-    this.pendingBytes += text.length;
-    this.kick();
-    return admitted;
+    const text = toJsonEachRow(rows);
+    const reserved = this.reserve(rows.length, text.length);
+    if (!reserved.ok) return reserved;
+    reserved.value.commit(text, undefined);
+    return ok(undefined);
+  }
+
+  /** Rows read back from the WAL at start: taken whatever the queue holds (they were acknowledged). */
+  enqueueReplayed(text: string, rows: number, segment: number): void {
+    this.replayRowsLeft += rows;
+    this.push({ text, rows, segment, acceptedAt: Date.now(), replayed: true });
   }
 
   /** Writes everything accepted so far and resolves when it is in the store. */
@@ -144,13 +210,28 @@ export class BatchWriter {
     clearTimeout(timeout);
     if (outcome === 'timeout') this.abandoned = true;
     const unwrittenRows = outcome === 'done' ? 0 : this.queuedRows;
-    if (unwrittenRows > 0) this.logger.error('rows accepted but not written before shutdown', { rows: unwrittenRows });
+    if (unwrittenRows > 0) {
+      if (this.wal) this.logger.warn('rows not written before shutdown stay in the write-ahead log and are written on the next start', { rows: unwrittenRows, wal: this.wal.dir });
+      else this.logger.error('rows accepted but not written before shutdown', { rows: unwrittenRows });
+    }
     return { unwrittenRows };
+  }
+
+  private push(chunk: Chunk): void {
+    this.chunks.push(chunk);
+    this.pendingRows += chunk.rows;
+    this.pendingBytes += chunk.text.length;
+    this.kick();
+  }
+
+  private oldestUnwrittenSeconds(): number {
+    const oldest = Math.min(this.inFlight?.batch.oldest ?? Infinity, this.failedBatch?.oldest ?? Infinity, this.chunks[0]?.acceptedAt ?? Infinity);
+    return oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
   }
 
   private kick(): void {
     if (this.inFlight || this.closing) return;
-    if (this.failedBatch || this.pendingRows >= this.opts.maxBatchRows || this.pendingBytes >= this.opts.maxBatchBytes) {
+    if (this.failedBatch || this.replayRowsLeft > 0 || this.pendingRows >= this.opts.maxBatchRows || this.pendingBytes >= this.opts.maxBatchBytes) {
       this.startInsert();
     } else if (this.pendingRows > 0 && !this.timer) {
       this.timer = setTimeout(() => {
@@ -176,57 +257,97 @@ export class BatchWriter {
   private takeBatch(): Batch | undefined {
     if (this.chunks.length === 0) return undefined;
     let count = 0;
-    let rows = 0;
     let bytes = 0;
-    while (count < this.chunks.length && (count === 0 || bytes + (this.chunks[count] as string).length <= this.opts.maxBatchBytes)) {
-      bytes += (this.chunks[count] as string).length + 1;
-      rows += this.chunkRows[count] as number;
+    const batch: Batch = { text: '', rows: 0, segments: new Map(), oldest: Infinity, replayedRows: 0 };
+    while (count < this.chunks.length && (count === 0 || bytes + (this.chunks[count] as Chunk).text.length <= this.opts.maxBatchBytes)) {
+      const chunk = this.chunks[count] as Chunk;
+      bytes += chunk.text.length + 1;
+      batch.rows += chunk.rows;
+      batch.oldest = Math.min(batch.oldest, chunk.acceptedAt);
+      if (chunk.replayed) batch.replayedRows += chunk.rows;
+      if (chunk.segment !== undefined) batch.segments.set(chunk.segment, (batch.segments.get(chunk.segment) ?? 0) + chunk.rows);
       count += 1;
     }
-    const text = this.chunks.slice(0, count).join('\n');
+    const taken = this.chunks.slice(0, count);
     this.chunks = this.chunks.slice(count);
-    this.chunkRows = this.chunkRows.slice(count);
-    this.pendingRows -= rows;
-    this.pendingBytes -= text.length - (count - 1);
-    return { text, rows, attempts: 0 };
+    batch.text = taken.map((c) => c.text).join('\n');
+    this.pendingRows -= batch.rows;
+    this.pendingBytes -= batch.text.length - (count - 1);
+    return batch;
+  }
+
+  private insertText(text: string): Promise<void> {
+    return this.store.insertJsonEachRow(this.opts.table, text, { settings: INSERT_SETTINGS });
   }
 
   private async insert(batch: Batch): Promise<void> {
     const started = performance.now();
     try {
-      await this.store.insertJsonEachRow(this.opts.table, batch.text, { settings: INSERT_SETTINGS });
+      await this.insertText(batch.text);
       this.metrics.rowsWritten += batch.rows;
       this.metrics.batches += 1;
       this.metrics.observeBatch((performance.now() - started) / 1000);
-      this.failing = false;
-      this.backoffMs = 250;
+      this.handled(batch);
     } catch (e) {
-      await this.handleFailure(batch, e);
+      this.metrics.insertFailures += 1;
+      if (this.deadLetters && classifyInsertFailure(e) === 'bad_data') await this.salvage(batch, this.deadLetters);
+      else await this.waitOut(batch, e);
     }
   }
 
-  private async handleFailure(batch: Batch, e: unknown): Promise<void> {
-    this.metrics.insertFailures += 1;
-    // A store that is down, or out of memory for the moment (the embedded engine's budget),
-    // is waited for; a batch the store keeps refusing as bad data would block every later
-    // row, so after a few attempts it is dropped: logged and counted.
-    const busy = isMemoryLimit(e);
-    if (!busy) batch.attempts += 1;
-    if (!busy && isWardenError(e, ErrorCodes.STORE_QUERY) && batch.attempts >= this.opts.maxAttempts) {
-      this.metrics.rowsDropped += batch.rows;
-      this.logger.error('dropping a batch the store refused repeatedly', { rows: batch.rows, attempts: batch.attempts, error: errorMessage(e) });
-      return;
+  /** The store refused the batch as bad data: land the good rows, dead-letter the bad ones. */
+  private async salvage(batch: Batch, deadLetters: DeadLetterDir): Promise<void> {
+    let outcome;
+    try {
+      outcome = await insertSalvaging(batch.text.split('\n'), (text) => this.insertText(text), async (lines, reason) => {
+        const file = await deadLetters.write(lines, reason);
+        this.logger.error('the store refused rows as bad data; they are in the dead-letter directory (replay with `warden ingest replay`)', { rows: lines.length, file, reason });
+      });
+    } catch (e) {
+      return this.waitOut(batch, e); // the dead-letter file could not be written: keep everything
     }
-    this.failing = true;
+    this.metrics.rowsWritten += outcome.landed;
+    this.metrics.rowsDeadLettered += outcome.deadLettered;
+    if (!outcome.pending) return this.handled(batch);
+    // The store stopped taking writes part-way: what was not tried yet waits like any batch.
+    batch.text = outcome.pending.lines.join('\n');
+    batch.rows = outcome.pending.lines.length;
+    return this.waitOut(batch, outcome.pending.error);
+  }
+
+  /** Every row of the batch is in the store or the dead-letter directory. */
+  private handled(batch: Batch): void {
+    for (const [segment, rows] of batch.segments) this.wal?.written(segment, rows);
+    this.replayRowsLeft -= batch.replayedRows;
+    if (this.fault) {
+      this.logger.info('the store accepts writes again', { kind: this.fault.kind, afterSeconds: Math.round((Date.now() - this.fault.since) / 1000), retries: this.fault.retries });
+      this.fault = undefined;
+    }
+    this.backoffMs = BACKOFF_MS.first;
+  }
+
+  /** A store fault: keep the batch and try again after a back-off, for as long as it takes. */
+  private async waitOut(batch: Batch, e: unknown): Promise<void> {
+    const { name, code } = clickhouseErrorOf(e);
+    const kind = name ?? (code !== undefined ? `code ${code}` : errorMessage(e).split('\n')[0]?.slice(0, 120) ?? 'unknown');
+    if (this.fault?.kind !== kind) {
+      // Once per fault (and again if its cause changes), not once per retry.
+      this.logger.error('the store is not accepting writes; accepted rows are kept and retried until it does', {
+        error: describeStoreFailure(e), rows: this.queuedRows + (this.inFlight ? 0 : batch.rows), ...(this.wal ? { wal: this.wal.dir } : {}),
+      });
+      this.fault = { since: this.fault?.since ?? Date.now(), kind, retries: this.fault?.retries ?? 0 };
+    }
+    this.fault.retries += 1;
     this.failedBatch = batch;
     if (this.abandoned) return;
-    this.logger.warn('insert failed; will retry', { rows: batch.rows, attempt: batch.attempts, retryInMs: this.backoffMs, error: errorMessage(e) });
     await sleep(this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, 5000);
+    this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MS.max);
   }
 }
 
-/** ClickHouse's MEMORY_LIMIT_EXCEEDED (code 241): the rows are fine, the engine is full right now. */
-function isMemoryLimit(e: unknown): boolean {
-  return /MEMORY_LIMIT_EXCEEDED|Code: 241\b/.test(errorMessage(e));
+/** Rows as JSONEachRow text: one JSON object per line. */
+export function toJsonEachRow(rows: readonly object[]): string {
+  let text = JSON.stringify(rows[0]);
+  for (let i = 1; i < rows.length; i++) text += '\n' + JSON.stringify(rows[i]);
+  return text;
 }

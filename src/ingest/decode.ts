@@ -1,7 +1,7 @@
 import { gunzip, gunzipSync, inflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { err, ok, type Result } from '../core/index.js';
-import type { DecodedTraces } from './collector.js';
+import { OverBudgetError, type DecodedTraces } from './collector.js';
 import { decodeTracesJson } from './otlp-json.js';
 import { decodeTracesProtobuf } from './otlp-proto.js';
 import type { OtelTraceRow } from './row.js';
@@ -11,9 +11,9 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
-/** Why a request could not be decoded; `kind` picks the HTTP status (415, 413, 400). */
+/** Why a request could not be decoded; `kind` picks the HTTP status (415, 413, 400; over_budget: 429/503). */
 export interface DecodeFailure {
-  kind: 'unsupported_type' | 'too_large' | 'bad_data';
+  kind: 'unsupported_type' | 'too_large' | 'bad_data' | 'over_budget';
   message: string;
 }
 
@@ -61,11 +61,15 @@ function decompressFailure(e: unknown, coding: string, maxBytes: number): Decode
   return { kind: 'bad_data', message: `body is not valid ${coding} data: ${(e as Error).message}` };
 }
 
-/** Decodes an already-decompressed OTLP body of a known encoding. */
-export function decodeOtlpBody(body: Buffer, encoding: OtlpEncoding): Result<DecodedTraces, DecodeFailure> {
+/**
+ * Decodes an already-decompressed OTLP body of a known encoding, stopping with `over_budget`
+ * as soon as it holds more than `budget` spans (nothing of it is accepted then).
+ */
+export function decodeOtlpBody(body: Buffer, encoding: OtlpEncoding, budget = Infinity): Result<DecodedTraces, DecodeFailure> {
   try {
-    return ok(encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body.toString('utf8')));
+    return ok(encoding === 'protobuf' ? decodeTracesProtobuf(body, budget) : decodeTracesJson(body.toString('utf8'), budget));
   } catch (e) {
+    if (e instanceof OverBudgetError) return err({ kind: 'over_budget', message: e.message });
     const what = encoding === 'protobuf' ? 'malformed protobuf ExportTraceServiceRequest' : 'malformed OTLP/JSON request';
     return err({ kind: 'bad_data', message: `${what}: ${(e as Error).message}` });
   }

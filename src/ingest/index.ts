@@ -10,3 +10,6 @@ export * from './metrics.js';
 export * from './batch-writer.js';
 export * from './receiver.js';
 export * from './response.js';
+export * from './wal.js';
+export * from './dead-letter.js';
+export * from './salvage.js';

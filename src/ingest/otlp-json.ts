@@ -20,7 +20,7 @@ export class JsonShapeError extends Error {
 
 type Json = Record<string, unknown>;
 
-export function decodeTracesJson(text: string): DecodedTraces {
+export function decodeTracesJson(text: string, budget = Infinity): DecodedTraces {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -28,7 +28,7 @@ export function decodeTracesJson(text: string): DecodedTraces {
     throw new JsonShapeError(`invalid JSON: ${(e as Error).message}`);
   }
   const request = asObject(doc, 'request');
-  const out = new SpanCollector();
+  const out = new SpanCollector(budget);
   array(pick(request, 'resourceSpans', 'resource_spans'), 'resourceSpans').forEach((rs, i) =>
     readResourceSpans(asObject(rs, `resourceSpans[${i}]`), `resourceSpans[${i}]`, out),
   );

@@ -12,9 +12,9 @@ import { SpanCollector, type DecodedTraces } from './collector.js';
  * field numbers in notes/otel-clickhouse.md §8c) straight into `otel_traces` rows.
  * Unknown fields are skipped; wire errors throw ProtoDecodeError.
  */
-export function decodeTracesProtobuf(buf: Buffer): DecodedTraces {
+export function decodeTracesProtobuf(buf: Buffer, budget = Infinity): DecodedTraces {
   const r = new ProtoReader(buf);
-  const out = new SpanCollector();
+  const out = new SpanCollector(budget);
   const end = buf.length;
   while (r.pos < end) {
     const tag = r.uint32(end);

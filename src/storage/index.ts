@@ -6,3 +6,4 @@ export * from './server-version.js';
 export * from './server-driver.js';
 export * from './cluster.js';
 export * from './retention.js';
+export * from './store-faults.js';

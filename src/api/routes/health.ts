@@ -7,6 +7,8 @@ export interface HealthRouteOptions {
   store: StoreDriver;
   /** Prometheus text sources, concatenated by /metrics. */
   metrics: ReadonlyArray<() => string>;
+  /** Why ingest is not ready (the store refuses writes, the WAL is being replayed), or undefined. */
+  ingestNotReady?: () => string | undefined;
 }
 
 /** Ready = the store answers and every migration is applied (checked until it first holds). */
@@ -44,14 +46,16 @@ export function processMetrics(): string {
   ].join('\n') + '\n';
 }
 
-/** `/healthz` (the process serves), `/readyz` (store reachable and migrated), `/metrics`. */
+/** `/healthz` (the process serves), `/readyz` (store reachable and migrated, ingest writing), `/metrics`. */
 export async function healthRoutes(app: FastifyInstance, opts: HealthRouteOptions): Promise<void> {
   const ready = storeReadiness(opts.store);
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['health'] } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { summary: 'Readiness: store reachable and migrated', tags: ['health'] } }, async (_request, reply) => {
     const result = await ready();
-    if (result.ok) return { status: 'ready', store: opts.store.kind, location: opts.store.location };
-    return reply.status(503).send({ status: 'not_ready', error: { code: ErrorCodes.STORE_UNREACHABLE, message: result.error } });
+    if (!result.ok) return reply.status(503).send({ status: 'not_ready', error: { code: ErrorCodes.STORE_UNREACHABLE, message: result.error } });
+    const ingest = opts.ingestNotReady?.();
+    if (ingest !== undefined) return reply.status(503).send({ status: 'not_ready', error: { code: ErrorCodes.INGEST_NOT_READY, message: ingest } });
+    return { status: 'ready', store: opts.store.kind, location: opts.store.location };
   });
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
     const text = opts.metrics.map((source) => source()).join('') + processMetrics();

@@ -17,6 +17,7 @@ export function registerServeCommand(program: Command): void {
     .option('--flush-interval <duration>', 'insert waiting spans at least this often', '1s')
     .option('--max-queue-rows <n>', 'spans accepted but not yet written before the receiver answers 429/503', '200000')
     .option('--max-body-bytes <n>', 'largest OTLP request body, decompressed', String(64 * 1024 * 1024))
+    .option('--wal <dir>', 'write-ahead log directory: spans are answered 200 once fsynced here (default: in the store directory, or .warden/wal with --clickhouse-url)')
     .option('--engine-memory <size>', 'memory budget of the embedded store engine, e.g. 2GiB (env WARDEN_ENGINE_MEMORY; default 1GiB)');
   addStoreOptions(cmd).action(async (flags: ServeFlags) => {
     const env = readEnv();

@@ -62,33 +62,39 @@ test('the queue is bounded: beyond it enqueue refuses everything with 429, and c
   assert.ok(!closed.ok && closed.error.status === 503);
 }));
 
-test('a store that refuses the rows makes the writer answer 503, then the batch is dropped loudly, never silently', () => withStore(async (store) => {
+test('a store fault is waited out: 503 while the backlog is full, one log line, nothing dropped, all rows land on recovery', () => withStore(async (store) => {
   const logged: string[] = [];
-  const logger = { debug() {}, info() {}, warn(m: string) { logged.push(m); }, error(m: string) { logged.push(m); }, child() { return logger; } };
-  const writer = new BatchWriter(store, { table: 'no_such_table', maxBatchRows: 2, flushIntervalMs: 60_000, maxQueueRows: 2, maxAttempts: 2, logger });
+  const logger = { debug() {}, info(m: string) { logged.push(m); }, warn(m: string) { logged.push(m); }, error(m: string) { logged.push(m); }, child() { return logger; } };
+  const writer = new BatchWriter(store, { table: 'late_table', maxBatchRows: 2, flushIntervalMs: 60_000, maxQueueRows: 2, logger });
   assert.ok(writer.enqueue(rows(2)).ok);
-  for (let i = 0; i < 50 && writer.metrics.insertFailures < 1; i++) await sleep(20);
+  for (let i = 0; i < 100 && writer.metrics.insertFailures < 3; i++) await sleep(50);
+  assert.ok(writer.metrics.insertFailures >= 3, 'retried again and again');
   const refused = writer.enqueue(rows(1, 2));
   assert.ok(!refused.ok);
   assert.equal(refused.error.status, 503);
-  for (let i = 0; i < 100 && writer.metrics.rowsDropped < 2; i++) await sleep(20);
-  assert.equal(writer.metrics.rowsDropped, 2);
-  assert.ok(logged.includes('dropping a batch the store refused repeatedly'));
-  assert.match(writer.metrics.toPrometheus(), /warden_ingest_rows_dropped_total 2/);
+  assert.match(writer.notReadyReason ?? '', /refuses writes \(UNKNOWN_TABLE\)/);
+  assert.equal(logged.filter((m) => /not accepting writes/.test(m)).length, 1, 'one line per fault, not per retry');
+  await store.command(`CREATE TABLE ${qualified(store.database, 'late_table')} AS ${qualified(store.database, 'otel_traces')}`);
+  await writer.flush();
+  assert.equal(writer.notReadyReason, undefined);
+  assert.ok(logged.includes('the store accepts writes again'));
+  const [row] = await store.query<{ n: number }>(`SELECT count() AS n FROM ${qualified(store.database, 'late_table')}`);
+  assert.equal(row?.n, 2);
+  assert.match(writer.metrics.toPrometheus(), /warden_rows_dropped_total 0\n/);
   await writer.close();
 }));
 
 test('an insert refused for memory (the engine budget) is retried until it fits, never dropped', () => withStore(async (store) => {
   await store.command('SET max_memory_usage = 1000');
-  const writer = new BatchWriter(store, { maxBatchRows: 3, flushIntervalMs: 60_000, maxAttempts: 2 });
+  const writer = new BatchWriter(store, { maxBatchRows: 3, flushIntervalMs: 60_000 });
   assert.ok(writer.enqueue(rows(3)).ok);
   for (let i = 0; i < 150 && writer.metrics.insertFailures < 3; i++) await sleep(20);
   assert.ok(writer.metrics.insertFailures >= 3, 'the insert keeps failing on memory');
-  assert.equal(writer.metrics.rowsDropped, 0);
+  assert.equal(writer.metrics.rowsDeadLettered, 0);
   // The writer is in its back-off now; give the engine room and the same batch goes in.
   await store.command('SET max_memory_usage = 0');
   await writer.flush();
-  assert.equal(writer.metrics.rowsDropped, 0);
+  assert.equal(writer.metrics.rowsDeadLettered, 0);
   assert.equal(await count(store), 3);
   await writer.close();
 }));
@@ -110,7 +116,7 @@ test('a redelivered request is not inserted twice', () => withStore(async (store
 test('close gives up after its timeout, reports what was not written, and stops retrying', () => withStore(async (store) => {
   const errors: Array<Record<string, unknown> | undefined> = [];
   const logger = { debug() {}, info() {}, warn() {}, error(_m: string, f?: Record<string, unknown>) { errors.push(f); }, child() { return logger; } };
-  const writer = new BatchWriter(store, { table: 'no_such_table', maxBatchRows: 1, maxAttempts: 1000, closeTimeoutMs: 400, logger });
+  const writer = new BatchWriter(store, { table: 'no_such_table', maxBatchRows: 1, closeTimeoutMs: 400, logger });
   assert.ok(writer.enqueue(rows(4)).ok);
   const started = Date.now();
   assert.deepEqual(await writer.close(), { unwrittenRows: 4 });
