@@ -17,6 +17,8 @@ export interface ServeOptions {
   logger?: Logger;
   /** Extra route plugins (the demo, tests); analytics and alerts are wired below. */
   routes?: FastifyPluginAsync[];
+  /** Wraps the batch writer's connection, e.g. to inject store faults around the real driver. */
+  wrapIngestStore?: (store: StoreDriver) => StoreDriver;
 }
 
 export interface RunningServe {
@@ -62,7 +64,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     opened.push(queryStore);
     // ── INGEST: 200 means fsynced in the write-ahead log; what an earlier run left there is written first.
     const { wal, replay } = await WriteAheadLog.open(config.walDir, { logger });
-    const writer = new BatchWriter(ingestStore, {
+    const writer = new BatchWriter(opts.wrapIngestStore?.(ingestStore) ?? ingestStore, {
       maxBatchRows: config.ingest.maxBatchRows,
       flushIntervalMs: config.ingest.flushIntervalMs,
       maxQueueRows: config.ingest.maxQueueRows,

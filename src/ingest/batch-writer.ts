@@ -65,7 +65,7 @@ const DEFAULTS = {
 };
 const BACKOFF_MS = { first: 250, max: 5000 };
 // Whatever the server's async_insert default, Warden batches in-process: one part per batch.
-const INSERT_SETTINGS = { async_insert: 0 };
+export const INSERT_SETTINGS = { async_insert: 0 };
 
 /**
  * Collects rows into few large JSONEachRow inserts (ClickHouse wants ~1 insert/s of

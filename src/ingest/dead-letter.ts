@@ -1,5 +1,7 @@
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeStoreFailure } from '../storage/index.js';
+import { insertSalvaging } from './salvage.js';
 
 /**
  * Rows the store refused for what they hold (a parse error, a violated constraint), kept so
@@ -57,4 +59,39 @@ async function writeSynced(path: string, text: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+export interface DeadLetterReplay {
+  files: number;
+  /** Rows now in the store. */
+  landed: number;
+  /** Rows refused again (in a new dead-letter file, with the reason). */
+  refusedAgain: number;
+  /** Set when the store stopped taking writes: the file it was on and later ones are kept. */
+  storeFault: string | undefined;
+}
+
+/**
+ * Writes every dead-letter file in `dir` into the store again (after the operator fixed
+ * the cause), oldest first; a file is deleted once its rows are in the store or, refused
+ * again, in a new dead-letter file.
+ */
+export async function replayDeadLetters(dir: string, insert: (text: string) => Promise<void>): Promise<DeadLetterReplay> {
+  const result: DeadLetterReplay = { files: 0, landed: 0, refusedAgain: 0, storeFault: undefined };
+  const deadLetters = new DeadLetterDir(dir);
+  for (const file of await listDeadLetters(dir)) {
+    const outcome = await insertSalvaging(await readDeadLetter(file), insert, async (lines, reason) => {
+      await deadLetters.write(lines, reason);
+    });
+    result.landed += outcome.landed;
+    result.refusedAgain += outcome.deadLettered;
+    if (outcome.pending) {
+      // Rows that landed before the fault are written again next time: tool_calls FINAL de-duplicates them.
+      result.storeFault = describeStoreFailure(outcome.pending.error);
+      break;
+    }
+    await removeDeadLetter(file);
+    result.files += 1;
+  }
+  return result;
 }

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { BatchWriter, OtlpReceiver, decodeOtlpBody } from '../../../src/ingest/index.js';
+import { openTestStore } from '../../helpers/store.js';
+import { encode, hex } from './proto-encode.js';
+
+/** An ExportTraceServiceRequest of `n` tiny spans (~50 bytes each on the wire). */
+function tinySpans(n: number, from = 0): Buffer {
+  const spans = Array.from({ length: n }, (_, i) => encode([{ n: 2, msg: [
+    { n: 1, bytes: hex('0af7651916cd43dd8448eb211c80319c') },
+    { n: 2, bytes: hex((from + i + 1).toString(16).padStart(16, '0')) },
+    { n: 5, bytes: 'op' },
+  ] }]));
+  const scopeSpans = Buffer.concat([encode([{ n: 1, msg: [{ n: 1, bytes: 'scope' }] }]), ...spans]);
+  return encode([{ n: 1, msg: [{ n: 2, bytes: scopeSpans }] }]);
+}
+
+test('decoding stops at the queue\'s room: over it the request is refused whole (413 past the whole queue, 429 past the room left)', async () => {
+  const store = await openTestStore();
+  const writer = new BatchWriter(store, { maxQueueRows: 1000, flushIntervalMs: 60_000 });
+  const receiver = new OtlpReceiver(writer);
+  try {
+    const huge = tinySpans(200_000);
+    const tooBig = await receiver.receive(huge, 'application/x-protobuf', undefined);
+    assert.equal(tooBig.kind, 'refused');
+    assert.equal(tooBig.kind === 'refused' && tooBig.status, 413);
+    assert.match(tooBig.kind === 'refused' ? tooBig.message : '', /more than 1000 spans/);
+    assert.equal(writer.queuedRows, 0);
+
+    assert.equal((await receiver.receive(tinySpans(600), 'application/x-protobuf', undefined)).kind, 'accepted');
+    const over = await receiver.receive(tinySpans(500, 600), 'application/x-protobuf', undefined);
+    assert.equal(over.kind === 'refused' && over.status, 429);
+    assert.equal(over.kind === 'refused' && over.retryAfterSeconds, 1);
+    assert.equal(writer.queuedRows, 600, 'nothing of the refused request was accepted');
+    assert.equal((await receiver.receive(tinySpans(400, 600), 'application/x-protobuf', undefined)).kind, 'accepted', 'what fits is taken');
+
+    // The refusal costs the budget's worth of decoding, not the body's.
+    let t = performance.now();
+    const full = decodeOtlpBody(huge, 'protobuf');
+    const fullMs = performance.now() - t;
+    t = performance.now();
+    const budgeted = decodeOtlpBody(huge, 'protobuf', 1000);
+    const budgetedMs = performance.now() - t;
+    assert.ok(full.ok && full.value.rows.length === 200_000);
+    assert.ok(!budgeted.ok && budgeted.error.kind === 'over_budget');
+    assert.ok(budgetedMs * 10 < fullMs, `budgeted ${budgetedMs.toFixed(1)} ms vs full ${fullMs.toFixed(1)} ms`);
+  } finally {
+    await writer.close();
+    await store.close();
+  }
+});
