@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveServeConfig } from '../src/config/index.js';
 import { startServe } from '../src/cli/serve-runner.js';
-import { decodeOtlpTraces } from '../src/ingest/index.js';
+import { BatchWriter, OtlpReceiver, decodeOtlpTraces } from '../src/ingest/index.js';
+import { buildApp } from '../src/api/index.js';
 import { ChdbDriver, migrate, qualified, type StoreDriver } from '../src/storage/index.js';
 import { makeTemplate, patchedBody } from './ingest-payload.js';
 
@@ -88,10 +89,12 @@ async function ceiling(bodies: Buffer[]): Promise<{ spansPerS: number; ms: numbe
   return { spansPerS: rate(TOTAL, ms), ms };
 }
 
-function runSender(url: string, extra: string[], onStart: () => void): { child: ChildProcess; result: Promise<{ spans: number; statuses: Record<string, number> }> } {
+interface SenderResult { spans: number; statuses: Record<string, number>; p50Ms: number; p99Ms: number }
+
+function runSender(url: string, extra: string[], onStart: () => void): { child: ChildProcess; result: Promise<SenderResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', SENDER, templatePath, `${url}/v1/traces`, '--concurrency', String(CONCURRENCY), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  const result = new Promise<{ spans: number; statuses: Record<string, number> }>((resolve, reject) => {
+  const result = new Promise<SenderResult>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.startsWith('start\n')) {
@@ -99,24 +102,48 @@ function runSender(url: string, extra: string[], onStart: () => void): { child: 
         onStart();
       }
     });
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as { spans: number; statuses: Record<string, number> }) : reject(new Error(`sender exited ${code}`))));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as SenderResult) : reject(new Error(`sender exited ${code}`))));
   });
   return { child, result };
 }
 
-/** The receiver in-process on the same chDB directory, fed over HTTP by a separate process. */
-async function receiver(): Promise<{ spansPerS: number; ms: number; statuses: Record<string, number> }> {
+interface ReceiverRun { spansPerS: number; ms: number; statuses: Record<string, number>; p50Ms: number; p99Ms: number; fsyncs: number; fsyncMs: number }
+
+/** The receiver in-process on the same chDB directory, fed over HTTP by a separate process: 200 once fsynced in the WAL. */
+async function receiver(): Promise<ReceiverRun> {
   const config = resolveServeConfig({ listen: '127.0.0.1:0', store: join(work, 'data'), clickhouseDatabase: 'receiver' }, {});
   const serve = await startServe({ config });
   let t0 = 0;
   const { result } = runSender(serve.url, ['--spans', String(TOTAL)], () => (t0 = performance.now()));
-  const { statuses } = await result;
+  const sent = await result;
   await serve.writer.flush();
   const visible = await countToolCalls(serve.queryStore);
   const ms = performance.now() - t0;
+  const { fsyncs, fsyncMs } = serve.wal;
   await serve.close();
   if (visible !== TOTAL) throw new Error(`receiver: ${visible} rows, expected ${TOTAL}`);
-  return { spansPerS: rate(TOTAL, ms), ms, statuses };
+  return { ...sent, spansPerS: rate(TOTAL, ms), ms, fsyncs, fsyncMs };
+}
+
+/** The design before the WAL, for comparison: 200 as soon as the rows are in the in-memory queue. */
+async function receiverAckOnQueue(): Promise<ReceiverRun> {
+  const store = await ChdbDriver.open({ path: join(work, 'data'), database: 'queue_ack' });
+  await migrate(store);
+  const receiverNoWal = new OtlpReceiver(new BatchWriter(store));
+  const app = buildApp({ config: { maxBodyBytes: 64 * 1024 * 1024 }, ingest: receiverNoWal, store });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as { port: number };
+  let t0 = 0;
+  const { result } = runSender(`http://127.0.0.1:${port}`, ['--spans', String(TOTAL)], () => (t0 = performance.now()));
+  const sent = await result;
+  await receiverNoWal.writer.flush();
+  const visible = await countToolCalls(store);
+  const ms = performance.now() - t0;
+  await app.close();
+  await receiverNoWal.writer.close();
+  await store.close();
+  if (visible !== TOTAL) throw new Error(`ack-on-queue: ${visible} rows, expected ${TOTAL}`);
+  return { ...sent, spansPerS: rate(TOTAL, ms), ms, fsyncs: 0, fsyncMs: 0 };
 }
 
 function rssMiB(pid: number): number {
@@ -207,15 +234,21 @@ if (part('throughput')) {
   const decoded = decodeRate(bodies);
   const ceil = await ceiling(bodies);
   const recv = await receiver();
+  const queued = await receiverAckOnQueue();
   const bodyKiB = Math.round(raw.reduce((n, b) => n + b.length, 0) / raw.length / 1024);
   console.log(`\n${TOTAL} spans in ${raw.length} OTLP protobuf requests of ${SPANS_PER_BODY} spans (~22 attributes each, ${bodyKiB} KiB), ${CONCURRENCY} in flight\n`);
-  console.log('| path | spans/s | time (ms) | vs ceiling |');
-  console.log('|---|---:|---:|---:|');
-  console.log(`| ceiling: same rows as JSONEachRow straight into otel_traces (views attached), 32 MiB batches | ${ceil.spansPerS} | ${Math.round(ceil.ms)} | 1.00× |`);
-  console.log(`| warden serve: OTLP/HTTP protobuf → rows visible in tool_calls | ${recv.spansPerS} | ${Math.round(recv.ms)} | ${(recv.spansPerS / ceil.spansPerS).toFixed(2)}× |`);
-  console.log(`| decode only (protobuf → rows), one core | ${decoded.decode} | | |`);
-  console.log(`| decode + JSONEachRow serialise, one core | ${decoded.decodeAndSerialise} | | |`);
-  console.log(`\nreceiver replies during the throughput run: ${JSON.stringify(recv.statuses)}`);
+  console.log('| path | spans/s | time (ms) | vs ceiling | request p50 / p99 (ms) |');
+  console.log('|---|---:|---:|---:|---:|');
+  console.log(`| ceiling: same rows as JSONEachRow straight into otel_traces (views attached), 32 MiB batches | ${ceil.spansPerS} | ${Math.round(ceil.ms)} | 1.00× | |`);
+  const row = (name: string, r: ReceiverRun) => `| ${name} | ${r.spansPerS} | ${Math.round(r.ms)} | ${(r.spansPerS / ceil.spansPerS).toFixed(2)}× | ${r.p50Ms} / ${r.p99Ms} |`;
+  console.log(row('warden serve: OTLP/HTTP protobuf → rows visible in tool_calls; 200 once fsynced in the WAL', recv));
+  console.log(row('the same, 200 once in the in-memory queue (the design before the WAL; loses acknowledged rows on a crash)', queued));
+  console.log(`| decode only (protobuf → rows), one core | ${decoded.decode} | | | |`);
+  console.log(`| decode + JSONEachRow serialise, one core | ${decoded.decodeAndSerialise} | | | |`);
+  const requests = TOTAL / SPANS_PER_BODY;
+  console.log(`\nWAL: ${recv.fsyncs} fsyncs for ${requests} requests (${(requests / Math.max(1, recv.fsyncs)).toFixed(2)} requests per fsync, group commit), ` +
+    `${(recv.fsyncMs / Math.max(1, recv.fsyncs)).toFixed(2)} ms per fsync, ${Math.round(recv.fsyncMs)} ms in all`);
+  console.log(`receiver replies during the throughput runs: WAL ${JSON.stringify(recv.statuses)}, queue-ack ${JSON.stringify(queued.statuses)}`);
 }
 if (part('rss')) {
   const rss = await sustained(join(work, 'serve'));

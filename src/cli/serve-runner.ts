@@ -33,6 +33,8 @@ export interface RunningServe {
   alertsStore: StoreDriver;
   writer: BatchWriter;
   receiver: OtlpReceiver;
+  /** The write-ahead log every accepted request is fsynced to before its 200. */
+  wal: WriteAheadLog;
   approvals: ApprovalRegistry;
   /** Stops accepting, flushes the batch writer, closes the store. Idempotent. */
   close(): Promise<void>;
@@ -119,7 +121,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       })();
       return closing;
     };
-    return { url, app, ingestStore, queryStore, alertsStore: alerts.store, writer, receiver, approvals, close };
+    return { url, app, ingestStore, queryStore, alertsStore: alerts.store, writer, receiver, wal, approvals, close };
   } catch (e) {
     for (const store of opened.reverse()) await store.close().catch(() => undefined);
     throw e;
