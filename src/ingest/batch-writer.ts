@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { err, errorMessage, ok, silentLogger, type Logger, type Result } from '../core/index.js';
-import { Tables, classifyInsertFailure, clickhouseErrorOf, describeStoreFailure, type StoreDriver } from '../storage/index.js';
+import { err, ok, silentLogger, type Logger, type Result } from '../core/index.js';
+import { Tables, classifyInsertFailure, type StoreDriver } from '../storage/index.js';
 import type { DeadLetterDir } from './dead-letter.js';
 import { IngestMetrics } from './metrics.js';
 import { insertSalvaging } from './salvage.js';
 import type { WriteAheadLog } from './wal.js';
+import { WriteFaults } from './write-faults.js';
 
 export interface BatchWriterOptions {
   /** Unqualified table name in the store's database. */
@@ -63,7 +64,6 @@ const DEFAULTS = {
   maxQueueBytes: 96 * 1024 * 1024,
   closeTimeoutMs: 30_000,
 };
-const BACKOFF_MS = { first: 250, max: 5000 };
 // Whatever the server's async_insert default, Warden batches in-process: one part per batch.
 export const INSERT_SETTINGS = { async_insert: 0 };
 
@@ -89,11 +89,10 @@ export class BatchWriter {
   private inFlight: { batch: Batch; done: Promise<void> } | undefined;
   private failedBatch: Batch | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private fault: { since: number; kind: string; retries: number } | undefined;
+  private readonly faults: WriteFaults;
   private closing = false;
   /** Set when close() gave up waiting: the flush loop stops instead of retrying forever. */
   private abandoned = false;
-  private backoffMs = BACKOFF_MS.first;
   /** Rows read back from the WAL at start and not yet written: not ready until they are. */
   private replayRowsLeft = 0;
 
@@ -103,6 +102,7 @@ export class BatchWriter {
     this.logger = options.logger ?? silentLogger;
     this.wal = options.wal;
     this.deadLetters = options.deadLetters;
+    this.faults = new WriteFaults(this.logger, this.wal?.dir);
     this.metrics = options.metrics ?? new IngestMetrics();
     this.metrics.backlog = () => ({
       rows: this.queuedRows, bytes: this.queuedBytes, walBytes: this.wal?.bytes ?? 0, oldestSeconds: this.oldestUnwrittenSeconds(),
@@ -129,7 +129,7 @@ export class BatchWriter {
 
   /** Why ingest is not ready (the store refuses writes, or the WAL is being replayed), or undefined. */
   get notReadyReason(): string | undefined {
-    if (this.fault) return `the store refuses writes (${this.fault.kind}) since ${new Date(this.fault.since).toISOString()}; ${this.queuedRows} rows wait`;
+    if (this.faults.active) return `the store refuses writes (${this.faults.kind}) since ${new Date(this.faults.since ?? 0).toISOString()}; ${this.queuedRows} rows wait`;
     if (this.replayRowsLeft > 0) return `writing ${this.replayRowsLeft} rows from the write-ahead log`;
     return undefined;
   }
@@ -144,8 +144,8 @@ export class BatchWriter {
     if (this.closing) return err({ status: 503, retryAfterSeconds: 5, message: 'the receiver is shutting down' });
     const empty = this.queuedRows === 0; // one oversized request is still taken into an empty queue
     if (!empty && (this.queuedRows + rows > this.opts.maxQueueRows || this.queuedBytes + bytes > this.opts.maxQueueBytes)) {
-      return this.fault
-        ? err({ status: 503, retryAfterSeconds: 5, message: `the store is not accepting writes (${this.fault.kind}); ${this.queuedRows} rows are waiting` })
+      return this.faults.active
+        ? err({ status: 503, retryAfterSeconds: 5, message: `the store is not accepting writes (${this.faults.kind}); ${this.queuedRows} rows are waiting` })
         : err({ status: 429, retryAfterSeconds: 1, message: `the write queue is full (${this.queuedRows} rows waiting)` });
     }
     return ok(undefined);
@@ -319,29 +319,14 @@ export class BatchWriter {
   private handled(batch: Batch): void {
     for (const [segment, rows] of batch.segments) this.wal?.written(segment, rows);
     this.replayRowsLeft -= batch.replayedRows;
-    if (this.fault) {
-      this.logger.info('the store accepts writes again', { kind: this.fault.kind, afterSeconds: Math.round((Date.now() - this.fault.since) / 1000), retries: this.fault.retries });
-      this.fault = undefined;
-    }
-    this.backoffMs = BACKOFF_MS.first;
+    this.faults.succeeded();
   }
 
   /** A store fault: keep the batch and try again after a back-off, for as long as it takes. */
   private async waitOut(batch: Batch, e: unknown): Promise<void> {
-    const { name, code } = clickhouseErrorOf(e);
-    const kind = name ?? (code !== undefined ? `code ${code}` : errorMessage(e).split('\n')[0]?.slice(0, 120) ?? 'unknown');
-    if (this.fault?.kind !== kind) {
-      // Once per fault (and again if its cause changes), not once per retry.
-      this.logger.error('the store is not accepting writes; accepted rows are kept and retried until it does', {
-        error: describeStoreFailure(e), rows: this.queuedRows + (this.inFlight ? 0 : batch.rows), ...(this.wal ? { wal: this.wal.dir } : {}),
-      });
-      this.fault = { since: this.fault?.since ?? Date.now(), kind, retries: this.fault?.retries ?? 0 };
-    }
-    this.fault.retries += 1;
+    const wait = this.faults.failed(e, this.queuedRows + (this.inFlight ? 0 : batch.rows));
     this.failedBatch = batch;
-    if (this.abandoned) return;
-    await sleep(this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MS.max);
+    if (!this.abandoned) await sleep(wait);
   }
 }
 
