@@ -1,7 +1,8 @@
 // Trust rule 6, attacked the way a crash would: real `warden proxy` processes (with --spool)
 // stream tools/call spans into a real `warden serve` child that is SIGKILLed at random
-// moments (during start-up and WAL replay too) and restarted on the same store. Every call
-// made must be in the record exactly once.
+// moments (during start-up and WAL replay too) and restarted on the same store; at the end
+// one proxy gets SIGTERM and the other its stdin closed. Every call made must be in the
+// record exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -21,7 +22,7 @@ function startServe(dir: string, port: number): Spawned {
 }
 
 /** One agent: a real proxy in front of the example server, calling a tool until told to stop. */
-async function agentLoop(agent: string, port: number, spool: string, running: () => boolean): Promise<{ client: Client; calls: number }> {
+async function agentLoop(agent: string, port: number, spool: string, running: () => boolean): Promise<{ client: Client; transport: StdioClientTransport; calls: number }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [WARDEN_BIN, 'proxy', '--agent', agent, '--otlp', `http://127.0.0.1:${port}`, '--spool', spool,
@@ -36,7 +37,7 @@ async function agentLoop(agent: string, port: number, spool: string, running: ()
     calls += 1; // every tools/call the proxy forwards has exactly one span, whatever the tool answers
     await client.callTool({ name: 'task_list', arguments: {} }).catch(() => undefined);
   }
-  return { client, calls };
+  return { client, transport, calls };
 }
 
 const spoolEmpty = (dir: string) => !readdirSync(dir, { withFileTypes: true }).some((e) => e.name.includes('.otlp'));
@@ -76,7 +77,12 @@ test('SIGKILL of serve at random moments loses no acknowledged span and double c
     // What serve missed while down is in the proxies' spools: wait for them to deliver it.
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && !spools.every(spoolEmpty)) await sleep(200);
-    for (const { client } of results) await client.close(); // the proxy exits after its last export
+    // One proxy is stopped with SIGTERM, the other by closing its stdin: both export what they hold first.
+    const [first, second] = results as [Awaited<(typeof agents)[0]>, Awaited<(typeof agents)[0]>];
+    const terminated = new Promise((resolve) => first.transport.onclose = () => resolve(undefined));
+    process.kill(first.transport.pid as number, 'SIGTERM');
+    await terminated;
+    await second.client.close();
     assert.ok(spools.every(spoolEmpty), 'the proxies delivered their spools');
     assert.equal(await serve.stop('SIGTERM'), 0, serve.stderr());
 
