@@ -5,6 +5,7 @@ import { Tables, classifyInsertFailure, type StoreDriver } from '../storage/inde
 import type { DeadLetterDir } from './dead-letter.js';
 import { IngestMetrics } from './metrics.js';
 import { insertSalvaging } from './salvage.js';
+import { PendingChunks, type Batch, type Chunk } from './pending-chunks.js';
 import type { WriteAheadLog } from './wal.js';
 import { WriteFaults } from './write-faults.js';
 
@@ -43,17 +44,6 @@ export interface Reservation {
   cancel(): void;
 }
 
-interface Chunk { text: string; rows: number; segment: number | undefined; acceptedAt: number; replayed: boolean }
-
-interface Batch {
-  text: string;
-  rows: number;
-  /** WAL segment → rows of it in this batch, reported written once the whole batch is handled. */
-  segments: Map<number, number>;
-  oldest: number;
-  replayedRows: number;
-}
-
 // While one insert runs, the next batch grows: under load batches size themselves (up to
 // maxBatchBytes), and when idle 10k rows or 1 s starts an insert.
 const DEFAULTS = {
@@ -81,9 +71,7 @@ export class BatchWriter {
   private readonly logger: Logger;
   private readonly wal: WriteAheadLog | undefined;
   private readonly deadLetters: DeadLetterDir | undefined;
-  private chunks: Chunk[] = [];
-  private pendingRows = 0;
-  private pendingBytes = 0;
+  private readonly pending = new PendingChunks();
   private reservedRows = 0;
   private reservedBytes = 0;
   private inFlight: { batch: Batch; done: Promise<void> } | undefined;
@@ -111,11 +99,11 @@ export class BatchWriter {
 
   /** Rows accepted and not yet written (reserved, waiting, in flight, or awaiting retry). */
   get queuedRows(): number {
-    return this.reservedRows + this.pendingRows + (this.inFlight?.batch.rows ?? 0) + (this.waitingRetry()?.rows ?? 0);
+    return this.reservedRows + this.pending.rows + (this.inFlight?.batch.rows ?? 0) + (this.waitingRetry()?.rows ?? 0);
   }
 
   get queuedBytes(): number {
-    return this.reservedBytes + this.pendingBytes + (this.inFlight?.batch.text.length ?? 0) + (this.waitingRetry()?.text.length ?? 0);
+    return this.reservedBytes + this.pending.bytes + (this.inFlight?.batch.text.length ?? 0) + (this.waitingRetry()?.text.length ?? 0);
   }
 
   /** How many more rows admission would take now (the decoder's budget). */
@@ -191,7 +179,7 @@ export class BatchWriter {
 
   /** Writes everything accepted so far and resolves when it is in the store. */
   async flush(): Promise<void> {
-    while (!this.abandoned && (this.inFlight || this.failedBatch || this.pendingRows > 0)) {
+    while (!this.abandoned && (this.inFlight || this.failedBatch || this.pending.rows > 0)) {
       if (!this.inFlight) this.startInsert();
       await this.inFlight?.done;
     }
@@ -218,25 +206,23 @@ export class BatchWriter {
   }
 
   private push(chunk: Chunk): void {
-    this.chunks.push(chunk);
-    this.pendingRows += chunk.rows;
-    this.pendingBytes += chunk.text.length;
+    this.pending.push(chunk);
     this.kick();
   }
 
   private oldestUnwrittenSeconds(): number {
-    const oldest = Math.min(this.inFlight?.batch.oldest ?? Infinity, this.failedBatch?.oldest ?? Infinity, this.chunks[0]?.acceptedAt ?? Infinity);
+    const oldest = Math.min(this.inFlight?.batch.oldest ?? Infinity, this.failedBatch?.oldest ?? Infinity, this.pending.oldestAcceptedAt ?? Infinity);
     return oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
   }
 
   private kick(): void {
     if (this.inFlight || this.closing) return;
-    if (this.failedBatch || this.replayRowsLeft > 0 || this.pendingRows >= this.opts.maxBatchRows || this.pendingBytes >= this.opts.maxBatchBytes) {
+    if (this.failedBatch || this.replayRowsLeft > 0 || this.pending.rows >= this.opts.maxBatchRows || this.pending.bytes >= this.opts.maxBatchBytes) {
       this.startInsert();
-    } else if (this.pendingRows > 0 && !this.timer) {
+    } else if (this.pending.rows > 0 && !this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        if (!this.inFlight && this.pendingRows > 0) this.startInsert();
+        if (!this.inFlight && this.pending.rows > 0) this.startInsert();
       }, this.opts.flushIntervalMs);
     }
   }
@@ -244,7 +230,7 @@ export class BatchWriter {
   private startInsert(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.failedBatch ?? this.takeBatch();
+    const batch = this.failedBatch ?? this.pending.take(this.opts.maxBatchBytes);
     this.failedBatch = undefined;
     if (!batch) return;
     const done = this.insert(batch).finally(() => {
@@ -252,28 +238,6 @@ export class BatchWriter {
       if (!this.closing) this.kick();
     });
     this.inFlight = { batch, done };
-  }
-
-  private takeBatch(): Batch | undefined {
-    if (this.chunks.length === 0) return undefined;
-    let count = 0;
-    let bytes = 0;
-    const batch: Batch = { text: '', rows: 0, segments: new Map(), oldest: Infinity, replayedRows: 0 };
-    while (count < this.chunks.length && (count === 0 || bytes + (this.chunks[count] as Chunk).text.length <= this.opts.maxBatchBytes)) {
-      const chunk = this.chunks[count] as Chunk;
-      bytes += chunk.text.length + 1;
-      batch.rows += chunk.rows;
-      batch.oldest = Math.min(batch.oldest, chunk.acceptedAt);
-      if (chunk.replayed) batch.replayedRows += chunk.rows;
-      if (chunk.segment !== undefined) batch.segments.set(chunk.segment, (batch.segments.get(chunk.segment) ?? 0) + chunk.rows);
-      count += 1;
-    }
-    const taken = this.chunks.slice(0, count);
-    this.chunks = this.chunks.slice(count);
-    batch.text = taken.map((c) => c.text).join('\n');
-    this.pendingRows -= batch.rows;
-    this.pendingBytes -= batch.text.length - (count - 1);
-    return batch;
   }
 
   private insertText(text: string): Promise<void> {
