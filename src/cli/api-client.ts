@@ -14,12 +14,16 @@ export class ApiClient {
     private readonly token?: string,
   ) {}
 
-  /** True when a Warden serve answers /readyz at the URL with 200. */
+  /**
+   * True when a Warden serve answers /readyz at the URL with 200, or is there with only its
+   * ingest held up (a store refusing writes, a WAL replay): its queries still work, and it
+   * holds an embedded store's lock either way.
+   */
   async probe(): Promise<boolean> {
     try {
       const res = await fetch(new URL('/readyz', this.baseUrl), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: this.headers() });
-      await res.arrayBuffer();
-      return res.status === 200;
+      const text = await res.text();
+      return res.status === 200 || (res.status === 503 && text.includes(ErrorCodes.INGEST_NOT_READY));
     } catch {
       return false;
     }

@@ -15,6 +15,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resolveServeConfig, type ServeFlags } from '../../../src/config/index.js';
 import { startServe, type RunningServe } from '../../../src/cli/serve-runner.js';
+import { ApiClient } from '../../../src/cli/api-client.js';
 import { INSERT_SETTINGS, frameRecord, replayDeadLetters } from '../../../src/ingest/index.js';
 import { Tables, qualified } from '../../../src/storage/index.js';
 import { FaultyStore } from '../../helpers/faulty-store.js';
@@ -71,6 +72,7 @@ test('a store that refuses writes for a while: 503 + Retry-After when the backlo
     const ready = await fetch(`${serve.url}/readyz`);
     assert.equal(ready.status, 503);
     assert.match(JSON.stringify(await ready.json()), /WARDEN_INGEST_NOT_READY.*NOT_ENOUGH_SPACE/);
+    assert.equal(await new ApiClient(serve.url).probe(), true, 'the CLI still talks to this serve (it holds the store) instead of opening the store itself');
     assert.equal(await metric(serve, 'warden_rows_dropped_total'), 0);
     assert.ok(await metric(serve, 'warden_wal_bytes') > 0, 'the acknowledged rows are in the WAL');
     assert.ok(await metric(serve, 'warden_ingest_oldest_unwritten_seconds') > 0);
