@@ -37,8 +37,8 @@ export async function otlpRoutes(app: FastifyInstance, opts: OtlpRouteOptions): 
     schema: {
       summary: 'OTLP/HTTP trace receiver',
       description: 'ExportTraceServiceRequest as application/x-protobuf or application/json, optionally gzip-encoded. ' +
-        'Replies in the request\'s encoding: 200 (partial_success when some spans were refused), 400 bad data, 413 too large, ' +
-        '415 unsupported type, 429/503 + Retry-After when overloaded (retryable).',
+        'Replies in the request\'s encoding: 200 once the spans are durable (fsynced in the write-ahead log; partial_success when some spans were refused), ' +
+        '400 bad data, 413 too large, 415 unsupported type, 429/503 + Retry-After when the write queue is full or the store refuses writes (retryable).',
       tags: ['ingest'],
     },
   }, async (request, reply) => {
