@@ -2,7 +2,7 @@
 // inserting the same rows straight into the same chDB tables (views attached) as
 // JSONEachRow, side by side; receiver RSS under sustained load; cold `warden serve` to ready.
 // Usage: node --import tsx bench/ingest.bench.ts [--spans 102400] [--rss-seconds 30] [--concurrency 4]
-//        [--only throughput|rss|cold] (several --only may be given; default all three)
+//        [--only throughput|rss|cold|replay] (several --only may be given; default all four)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,10 +151,10 @@ function rssMiB(pid: number): number {
   return Math.round(Number(match?.[1] ?? 0) / 1024);
 }
 
-async function startServeChild(store: string): Promise<{ child: ChildProcess; url: string; readyMs: number }> {
+async function startServeChild(store: string, flags: string[] = []): Promise<{ child: ChildProcess; url: string; readyMs: number }> {
   const started = performance.now();
   // WARDEN_BENCH_SERVE_FLAGS adds serve flags, e.g. "--alert-interval 1d" to measure ingest without the alert loop.
-  const extra = (process.env.WARDEN_BENCH_SERVE_FLAGS ?? '').split(' ').filter(Boolean);
+  const extra = [...(process.env.WARDEN_BENCH_SERVE_FLAGS ?? '').split(' ').filter(Boolean), ...flags];
   const child = spawn(process.execPath, [WARDEN_BIN, 'serve', '--store', store, '--listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -275,5 +275,28 @@ if (part('cold')) {
   console.log('|---|---:|');
   console.log(`| runs | ${cold.join(', ')} |`);
   console.log(`| median | ${[...cold].sort((a, b) => a - b)[Math.floor(cold.length / 2)]} |`);
+}
+if (part('replay')) {
+  // A serve SIGKILLed with acknowledged rows only in its WAL (no timed flush; inserts only at the
+  // 32 MiB batch size), restarted on the same store: time to /readyz 200 includes the replay.
+  const store = join(work, 'replay');
+  const first = await startServeChild(store, ['--flush-interval', '1h', '--batch-rows', String(TOTAL + 1)]);
+  await runSender(first.url, ['--spans', String(TOTAL)], () => {}).result;
+  const before = await fetch(`${first.url}/metrics`).then((r) => r.text());
+  const value = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const exited = new Promise((resolve) => first.child.once('exit', resolve));
+  first.child.kill('SIGKILL');
+  await exited;
+  const again = await startServeChild(store);
+  const after = await fetch(`${again.url}/metrics`).then((r) => r.text());
+  await stopChild(again.child);
+  const plain = await startServeChild(store);
+  await stopChild(plain.child);
+  console.log(`\n| SIGKILL with rows only in the WAL, restart → /readyz 200 | value |`);
+  console.log('|---|---:|');
+  console.log(`| rows acknowledged and unwritten at the kill / WAL bytes | ${value(before, 'warden_ingest_queue_rows')} / ${value(before, 'warden_wal_bytes')} |`);
+  console.log(`| rows written by the restarted serve before ready | ${value(after, 'warden_ingest_rows_written_total')} |`);
+  console.log(`| restart → ready with the replay (ms) | ${Math.round(again.readyMs)} |`);
+  console.log(`| the next restart, empty WAL (ms) | ${Math.round(plain.readyMs)} |`);
 }
 rmSync(work, { recursive: true, force: true });
