@@ -78,7 +78,7 @@ export function prng(seed: number): () => number {
   };
 }
 
-class Builder {
+export class Builder {
   readonly calls: GeneratedCall[] = [];
   private n = 0;
   constructor(readonly rand: () => number, private readonly seed: number) {}
@@ -232,12 +232,12 @@ const SCENARIOS: Record<ScenarioKind, (b: Builder, endMs: number) => AnomalyLabe
 };
 
 /** Matches flags to labels: same agent and overlapping time (± slack). */
-export function scoreDetection(
+export function scoreDetection<L extends Pick<AnomalyLabel, 'expected' | 'agent' | 'startMs' | 'endMs'>>(
   flags: ReadonlyArray<{ type: string; agent: string; start: string; end: string }>,
-  labels: readonly AnomalyLabel[],
+  labels: readonly L[],
   slackMs = MIN_MS,
-): { recall: number; precision: number; missed: AnomalyLabel[]; falsePositives: typeof flags[number][] } {
-  const overlaps = (f: (typeof flags)[number], l: AnomalyLabel) =>
+): { recall: number; precision: number; missed: L[]; falsePositives: typeof flags[number][] } {
+  const overlaps = (f: (typeof flags)[number], l: L) =>
     f.agent === l.agent && Date.parse(f.start) <= l.endMs + slackMs && Date.parse(f.end) >= l.startMs - slackMs;
   const missed = labels.filter((l) => !flags.some((f) => f.type === l.expected && overlaps(f, l)));
   const falsePositives = flags.filter((f) => !labels.some((l) => overlaps(f, l)));
