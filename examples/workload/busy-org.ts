@@ -67,7 +67,7 @@ export function planBusyOrg(opts: BusyOrgOptions = {}): BusyOrg {
   }));
   const per = opts.episodesPerType ?? 3;
   let slot = 0;
-  for (const [kind, make] of Object.entries(EPISODES) as Array<[BusyEpisodeKind, Episode]>) {
+  for (const make of Object.values(EPISODES)) {
     for (let i = 0; i < per; i++, slot++) {
       // Spread over the last day, each on its own agent where the kind allows.
       const t0 = endMs - DAY_MS + 3_600_000 + slot * Math.floor((DAY_MS - 2 * 3_600_000) / (Object.keys(EPISODES).length * per)) + b.int(0, 59) * 1000;
