@@ -6,9 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ALERT_RULES } from '../src/alerts/parse.js';
-import {
-  ALL_VALUE, dashboardQueries, expandBackendMacros, generateArtifacts, interpolateFrontend, variableQueries, type VariableStates,
-} from '../src/dashboards/index.js';
+import { generateArtifacts } from '../src/dashboards/index.js';
+import { ALL_VALUE, dashboardQueries, expandBackendMacros, interpolateFrontend, variableQueries, type VariableStates } from '../test/helpers/grafana/index.js';
 import { ChdbDriver, Tables, migrate, type StoreDriver } from '../src/storage/index.js';
 import { generateWorkload } from '../examples/workload/generate.js';
 import { otelRows } from '../examples/workload/writers.js';

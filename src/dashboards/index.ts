@@ -1,8 +1,6 @@
 export * from './datasource.js';
 export * from './clickhouse-query.js';
 export * from './sql.js';
-export * from './macros.js';
-export * from './template-vars.js';
 export * from './generate.js';
 export * from './files.js';
 export { OVERVIEW_UID } from './overview.js';
@@ -10,5 +8,4 @@ export { AGENT_UID } from './agent.js';
 export { ROLLOUT_UID } from './rollout.js';
 export { alertRulesFile, type AlertRulesFile, type ProvisionedRule } from './alert-rules.js';
 export { GRAFANA_DASHBOARDS_PATH, GrafanaEnv } from './provisioning.js';
-export * from './inspect.js';
 export { traceByIdSql, traceExploreUrl } from './trace-link.js';

@@ -2,10 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_ALERT_RULES } from '../../../src/alerts/parse.js';
 import type { StoreDriver } from '../../../src/storage/index.js';
-import {
-  ALL_VALUE, ProvisioningFiles, dashboardQueries, expandBackendMacros, generateArtifacts, interpolateFrontend, traceByIdSql, tableRefs,
-  variableQueries, type QueryTimeContext, type VariableStates,
-} from '../../../src/dashboards/index.js';
+import { ProvisioningFiles, generateArtifacts, traceByIdSql, tableRefs } from '../../../src/dashboards/index.js';
+import { ALL_VALUE, dashboardQueries, expandBackendMacros, interpolateFrontend, variableQueries, type QueryTimeContext, type VariableStates } from '../../helpers/grafana/index.js';
 import { parse } from 'yaml';
 import { openTestStore } from '../../helpers/store.js';
 import { RUNAWAY_AGENT, fillPanelStore, type PanelFixture } from './fixture.js';

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { DEFAULT_ALERT_RULES } from '../../../src/alerts/parse.js';
 import { parseAlertsText } from '../../../src/alerts/parse.js';
-import {
-  CLICKHOUSE_PLUGIN_ID, DATASOURCE_UID, ProvisioningFiles, dashboardQueries, diffArtifacts, generateArtifacts,
-} from '../../../src/dashboards/index.js';
+import { CLICKHOUSE_PLUGIN_ID, DATASOURCE_UID, ProvisioningFiles, diffArtifacts, generateArtifacts } from '../../../src/dashboards/index.js';
+import { dashboardQueries } from '../../helpers/grafana/index.js';
 
 const REPO_DASHBOARDS = new URL('../../../dashboards/', import.meta.url).pathname;
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandBackendMacros, parseMacroArgs, type QueryTimeContext } from '../../../src/dashboards/index.js';
+import { expandBackendMacros, parseMacroArgs, type QueryTimeContext } from '../../helpers/grafana/index.js';
 
 // 2026-11-25T10:00:00.250Z → 2026-11-25T16:30:05.999Z
 const ctx: QueryTimeContext = { from: new Date(1795600800250), to: new Date(1795624205999), intervalMs: 300_000 };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALL_VALUE, applyConditionalAll, interpolateFrontend, replaceVariables } from '../../../src/dashboards/index.js';
+import { ALL_VALUE, applyConditionalAll, interpolateFrontend, replaceVariables } from '../../helpers/grafana/index.js';
 
 test('$__conditionalAll: 1=1 for All or empty, the condition otherwise', () => {
   const sql = 'WHERE $__conditionalAll(tool IN (${tool:singlequote}), $tool) AND $__conditionalAll(upstream IN (${upstream:singlequote}), ${upstream})';
