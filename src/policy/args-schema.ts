@@ -4,7 +4,7 @@
  * learns what to fix; keywords outside the subset are rejected when the policy loads.
  */
 import { canonicalJson } from '../core/hash.js';
-import { compileRegex } from './conditions.js';
+import { MAX_REGEX_INPUT_CHARS, compileRegex } from './conditions.js';
 import type { ArgsSchema } from './schema.js';
 
 /** Returns undefined when `value` conforms, else one human-readable problem. */
@@ -72,7 +72,11 @@ function stringChecks(s: ArgsSchema): Check[] {
     checks.push((v, p) => (typeof v !== 'string' || v.length <= maxLength ? undefined : `${p}: must be at most ${maxLength} characters`));
   if (pattern !== undefined) {
     const re = compileRegex(pattern);
-    checks.push((v, p) => (typeof v !== 'string' || re.test(v) ? undefined : `${p}: must match /${pattern}/`));
+    checks.push((v, p) => {
+      if (typeof v !== 'string') return undefined;
+      if (v.length > MAX_REGEX_INPUT_CHARS) return `${p}: longer than ${MAX_REGEX_INPUT_CHARS} characters, too long to check against /${pattern}/`;
+      return re.test(v) ? undefined : `${p}: must match /${pattern}/`;
+    });
   }
   return checks;
 }

@@ -93,8 +93,8 @@ function buildView(
 
 function compileAllTools(spec: AllToolsSpec | undefined, rule: string): CompiledAllTools {
   return {
-    denyIf: compileConditions(spec?.deny_if, `${rule}.deny_if`),
-    require: compileConditions(spec?.require, `${rule}.require`),
+    denyIf: compileConditions(spec?.deny_if, `${rule}.deny_if`, true),
+    require: compileConditions(spec?.require, `${rule}.require`, false),
     limits: (spec?.limits ?? []).map((l, i) => compileLimit(l, `${rule}.limits[${i}]`, '*')),
   };
 }
@@ -112,8 +112,8 @@ function compileTool(name: string, rule: string, spec: ToolPolicy, allTools: Com
     approveReason: `approval required: ${spec.reason ?? `tool "${name}" needs a human's approval`}`,
     approver: spec.approver ?? 'operator',
     risk: spec.risk as RiskClass | undefined,
-    denyIf: compileConditions(spec.deny_if, `${rule}.deny_if`),
-    require: compileConditions(spec.require, `${rule}.require`),
+    denyIf: compileConditions(spec.deny_if, `${rule}.deny_if`, true),
+    require: compileConditions(spec.require, `${rule}.require`, false),
     validateArgs: spec.args ? compileArgsSchema(spec.args) : undefined,
     limits: [...own, ...allTools.limits],
   };
@@ -143,10 +143,11 @@ function compileLimit(spec: LimitSpec, rule: string, tool: string): CompiledLimi
   };
 }
 
-function compileConditions(specs: ConditionSpec[] | undefined, rule: string): RuleCondition[] {
+/** `overlongMatches`: a deny_if list treats a value too long to match as matching; a require list as not. */
+function compileConditions(specs: ConditionSpec[] | undefined, rule: string, overlongMatches: boolean): RuleCondition[] {
   return (specs ?? []).map((spec, i) => ({
     rule: `${rule}[${i}]`,
-    condition: compileCondition(spec),
+    condition: compileCondition(spec, overlongMatches),
     reason: spec.reason ?? spec.on_deny,
   }));
 }

@@ -2,6 +2,7 @@
  * Conditions `{path, op, value}` (PolicyLayer / Intercept wording), compiled once into closures.
  * A condition on a field the call does not have never matches, except `exists`.
  */
+import { RE2JS } from 're2js';
 import { canonicalJson } from '../core/hash.js';
 import type { ToolCall } from './types.js';
 
@@ -20,14 +21,27 @@ export interface CompiledCondition {
 
 const SCALAR_ROOTS = new Set(['agent', 'tool', 'session']);
 const ORDERED_OPS = new Set(['lt', 'lte', 'gt', 'gte']);
-/** Leading inline flags as RE2/Go policies write them, e.g. `(?i)drop|wipe`. */
-const INLINE_FLAGS = /^\(\?([ims]+)\)/;
+/**
+ * The longest text a policy regex is run on. RE2 matching is linear, so this bounds one call's
+ * matching work (~25 ms at this size on a 2-vCPU machine); a longer value is not matched at all
+ * and fails closed: it counts as matching a `deny_if` and as failing a `require` or an args
+ * `pattern`.
+ */
+export const MAX_REGEX_INPUT_CHARS = 65_536;
 
-/** Compiles a regex written in JavaScript syntax, honouring a leading `(?i)`-style flag group. */
-export function compileRegex(source: string): RegExp {
-  const inline = INLINE_FLAGS.exec(source);
-  if (!inline) return new RegExp(source);
-  return new RegExp(source.slice(inline[0].length), [...new Set(inline[1])].join(''));
+/** A compiled policy regex: `test` finds a match anywhere in the text, like RegExp#test. */
+export interface LinearRegex {
+  test(text: string): boolean;
+}
+
+/**
+ * Compiles a policy regex with RE2 semantics (the syntax PolicyLayer's Go engine uses: inline
+ * flags such as a leading `(?i)`, no backreferences or lookaround), so matching takes time
+ * linear in the text however hostile the argument. Throws on a pattern RE2 cannot compile.
+ */
+export function compileRegex(source: string): LinearRegex {
+  const re = RE2JS.compile(source);
+  return { test: (text) => re.matcher(text).find() };
 }
 
 /** Problems with a condition's path or value for its operator (empty when it is well-formed). */
@@ -113,7 +127,7 @@ function compareTo(field: unknown, value: number | string): number | undefined {
   return undefined;
 }
 
-function buildMatcher(op: ConditionOp, value: unknown): (field: unknown) => boolean {
+function buildMatcher(op: ConditionOp, value: unknown, overlong: boolean): (field: unknown) => boolean {
   switch (op) {
     case 'exists': {
       const wanted = value !== false;
@@ -133,8 +147,11 @@ function buildMatcher(op: ConditionOp, value: unknown): (field: unknown) => bool
     }
     case 'regex': {
       const re = compileRegex(value as string);
-      return (field) =>
-        (typeof field === 'string' || typeof field === 'number' || typeof field === 'boolean') && re.test(String(field));
+      return (field) => {
+        if (typeof field !== 'string' && typeof field !== 'number' && typeof field !== 'boolean') return false;
+        const text = String(field);
+        return text.length > MAX_REGEX_INPUT_CHARS ? overlong : re.test(text);
+      };
     }
     case 'contains':
       return (field) =>
@@ -153,9 +170,13 @@ function buildOrderedMatcher(op: ConditionOp, value: number | string): (field: u
   };
 }
 
-export function compileCondition(spec: { path: string; op: ConditionOp; value?: unknown }): CompiledCondition {
+/**
+ * `overlong` is what a regex condition answers for a value longer than MAX_REGEX_INPUT_CHARS:
+ * true in a deny_if list and false in a require list, so an unmatched value always denies.
+ */
+export function compileCondition(spec: { path: string; op: ConditionOp; value?: unknown }, overlong = true): CompiledCondition {
   const read = compilePath(spec.path);
-  const match = buildMatcher(spec.op, spec.value);
+  const match = buildMatcher(spec.op, spec.value, overlong);
   const isExists = spec.op === 'exists';
   const text = spec.value === undefined ? `${spec.path} ${spec.op}` : `${spec.path} ${spec.op} ${JSON.stringify(spec.value)}`;
   return {

@@ -68,7 +68,7 @@ test('check: an invalid YAML policy exits 1 with every problem as path: message'
   assert.deepEqual(lines.slice(1), [
     'tools.t.limits[0].window: must be "second", "minute", "hour", "day" or a whole number of seconds > 0',
     'tools.t.limits[0].max: must be ≥ 0',
-    'tools.t.deny_if[0].value: Invalid regular expression: /(/: Unterminated group',
+    'tools.t.deny_if[0].value: error parsing regexp: missing closing ): `(`',
     'tools.t.colour: unknown key',
   ]);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { canonicalJson, sha256Hex } from '../../../src/core/index.js';
 import { argsAttributes, redactSecrets, REDACTED, REDACTED_EMAIL } from '../../../src/telemetry/index.js';
 
@@ -44,4 +44,13 @@ describe('argument recording', () => {
       session_id: 's-1234', path: '/home/ada/projects/warden/src/proxy/relay.ts',
     });
   });
+});
+
+test('redaction takes linear time on hostile text (a backtracking e-mail pattern was quadratic)', () => {
+  const hostile = { note: `${'a'.repeat(200_000)}@`, other: `${'x.'.repeat(50_000)}@y` };
+  const started = performance.now();
+  const out = redactSecrets(hostile) as Record<string, string>;
+  assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
+  assert.equal(out.note, hostile.note, 'no address in it: unchanged');
+  assert.equal(redactSecrets('reach me at a.b+c@d-e.example.org or x@y.io'), `reach me at ${REDACTED_EMAIL} or ${REDACTED_EMAIL}`);
 });
