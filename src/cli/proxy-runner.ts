@@ -3,8 +3,8 @@
  * spool) and the MCP relay; owns signals (SIGHUP reloads the policy; SIGTERM/SIGINT/stdin close
  * shut down cleanly, flushing spans and ending the child).
  */
-import { ErrorCodes, WardenError, createLogger, systemClock, type Logger, type LogLevel } from '../core/index.js';
-import { isLoopbackHost, readEnv, resolveProxyConfig, type ProxyConfig, type ProxyFlags, type WardenEnv } from '../config/index.js';
+import { ErrorCodes, WardenError, createLogger, isLoopbackHost, systemClock, type Logger, type LogLevel } from '../core/index.js';
+import { readEnv, resolveProxyConfig, type ProxyConfig, type ProxyFlags, type WardenEnv } from '../config/index.js';
 import { PolicyState, ServeApprovalGate, TokenDirectory, startHttpProxy, startStdioProxy, upstreamFactory, type ProxyDeps, type RelayApprovals, type RunningProxy } from '../proxy/index.js';
 import { Attr, argsAttributes, createTelemetry, type Telemetry } from '../telemetry/index.js';
 import { EXIT } from './exit-codes.js';
@@ -71,7 +71,8 @@ async function startFront(config: ProxyConfig, policy: PolicyState, telemetry: T
     });
   }
   const tokens = config.tokensFile ? await TokenDirectory.load(config.tokensFile) : TokenDirectory.empty();
-  const proxy = await startHttpProxy(deps, { ...config.listen, tokens });
+  const requireToken = config.tokensFile !== undefined || !isLoopbackHost(config.listen.host);
+  const proxy = await startHttpProxy(deps, { ...config.listen, tokens, requireToken, limits: config.sessionLimits });
   logger.info(`listening on ${proxy.url}`, { mode: policy.mode, policy: config.policyFile ?? '(none: allow all)' });
   return proxy;
 }

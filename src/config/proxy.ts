@@ -31,6 +31,10 @@ export interface ProxyFlags {
   tokens?: string;
   approvalTimeout?: string;
   approvalsUrl?: string;
+  passEnv?: string[];
+  maxSessions?: string;
+  maxSessionsPerAgent?: string;
+  sessionIdle?: string;
 }
 
 export type UpstreamConfig =
@@ -60,7 +64,23 @@ export interface ProxyConfig {
   approvalTimeoutMs: number;
   /** The `warden serve` that operators decide approvals on (default: the OTLP endpoint's origin). */
   approvalsUrl: string;
+  /** `--listen` session bounds (trust rule 4). */
+  sessionLimits: { maxSessions: number; maxSessionsPerAgent: number; idleMs: number };
 }
+
+/**
+ * Defaults of the `--listen` session bounds (trust rule 4): sessions at once (each has its own
+ * upstream connection, a child process for a stdio upstream), per identity (anonymous clients
+ * share one budget), and how long a session may sit without a request before it is closed.
+ */
+export const DEFAULT_SESSION_LIMITS = { maxSessions: 256, maxSessionsPerAgent: 32, idleMs: 15 * 60_000 } as const;
+
+/**
+ * Environment variables a wrapped server never inherits (trust rule 5): Warden's own secrets
+ * (WARDEN_API_TOKEN, WARDEN_UPSTREAM_BEARER…) and the OTLP exporter's (OTEL_EXPORTER_OTLP_HEADERS
+ * carries serve's bearer token). `--pass-env NAME` hands one through on purpose.
+ */
+export const SCRUBBED_ENV_PREFIXES = ['WARDEN_', 'OTEL_'] as const;
 
 const ModeSchema = z.enum(['audit', 'enforce']);
 const RecordArgsSchema = z.enum(RECORD_ARGS_MODES);
@@ -93,6 +113,11 @@ export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: Wa
     listen,
     tokensFile: flags.tokens,
     approvalTimeoutMs: parsePositiveDuration(flags.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT, '--approval-timeout'),
+    sessionLimits: {
+      maxSessions: positiveInt(flags.maxSessions ?? DEFAULT_SESSION_LIMITS.maxSessions, '--max-sessions'),
+      maxSessionsPerAgent: positiveInt(flags.maxSessionsPerAgent ?? DEFAULT_SESSION_LIMITS.maxSessionsPerAgent, '--max-sessions-per-agent'),
+      idleMs: flags.sessionIdle === undefined ? DEFAULT_SESSION_LIMITS.idleMs : parsePositiveDuration(flags.sessionIdle, '--session-idle'),
+    },
     approvalsUrl: new URL(checkUrl(flags.approvalsUrl ?? otlpTracesUrl, flags.approvalsUrl ? '--approvals-url' : 'the OTLP endpoint')).origin,
   };
 }
@@ -105,6 +130,12 @@ function parseEnum<T extends string>(schema: z.ZodEnum<{ [K in T]: K }>, value: 
 
 function parseTimeout(text: string): number {
   return parsePositiveDuration(text, '--timeout');
+}
+
+function positiveInt(value: string | number, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw invalid(`${flag} must be a positive whole number, got "${value}"`);
+  return n;
 }
 
 function parsePositiveDuration(text: string, flag: string): number {
@@ -156,8 +187,13 @@ function resolveUpstream(flags: ProxyFlags, command: string[], env: WardenEnv, p
   if (program === undefined) {
     throw invalid('no upstream MCP server given', 'warden proxy [options] -- CMD ARGS…   or   warden proxy --upstream-url URL');
   }
+  const passed = new Set(flags.passEnv ?? []);
   const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries(processEnv)) if (value !== undefined) childEnv[key] = value;
+  for (const [key, value] of Object.entries(processEnv)) {
+    if (value === undefined) continue;
+    if (!passed.has(key) && SCRUBBED_ENV_PREFIXES.some((prefix) => key.startsWith(prefix))) continue;
+    childEnv[key] = value;
+  }
   return { kind: 'stdio', command: program, args, env: childEnv };
 }
 

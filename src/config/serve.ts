@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
+import { ErrorCodes, WardenError, isLoopbackHost, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
 import { parseByteSize } from './proxy.js';
 import { DEFAULT_RETENTION_DAYS, resolveStoreConfig, type StoreConfig, type StoreFlags } from './store.js';
@@ -107,10 +106,6 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host, port };
 }
 
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
-}
 
 /** chDB needs room for its own start-up and one insert; below 256 MiB it cannot work. */
 const MIN_ENGINE_MEMORY = 256 * 1024 * 1024;

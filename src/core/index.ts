@@ -6,3 +6,4 @@ export * from './hash.js';
 export * from './ids.js';
 export * from './logger.js';
 export * from './protobuf.js';
+export * from './net.js';

@@ -28,6 +28,16 @@ export function parseLine(line: string): JSONRPCMessage {
   return value;
 }
 
+/** The exact text a message was read from, when it came in as a line (or an HTTP body). */
+export function rawTextOf(message: object): string | undefined {
+  return LINE_OF.get(message);
+}
+
+/** Remembers the text a message was parsed from (the HTTP front parses bodies itself). */
+export function noteRawText(message: object, text: string): void {
+  LINE_OF.set(message, text);
+}
+
 /** The line to write for a message: the original text when it came in that way, else fresh JSON. */
 export function serializeLine(message: JSONRPCMessage): string {
   return `${LINE_OF.get(message) ?? JSON.stringify(message)}\n`;

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCodes, WardenError, type Clock, type Logger } from '../core/index.js';
 import { NetworkTransport, type DecisionRecorder } from '../telemetry/index.js';
-import type { HttpFront } from './http-front.js';
+import type { HttpFront, SessionLimits } from './http-front.js';
 import type { TokenDirectory } from './identity.js';
 import type { PolicyState } from './policy-state.js';
 import type { RelayApprovals } from './approval-relay.js';
@@ -75,6 +75,9 @@ export interface HttpProxyOptions {
   host: string;
   port: number;
   tokens: TokenDirectory;
+  /** Off loopback, or with a tokens file: anonymous clients are refused in every mode. */
+  requireToken: boolean;
+  limits?: SessionLimits;
 }
 
 /** Agents over Streamable HTTP at `/mcp`; each agent session gets its own upstream connection. */
@@ -85,6 +88,8 @@ export async function startHttpProxy(deps: ProxyDeps, opts: HttpProxyOptions): P
     host: opts.host,
     port: opts.port,
     tokens: opts.tokens,
+    requireToken: opts.requireToken,
+    ...(opts.limits ? { limits: opts.limits } : {}),
     mode: () => deps.policy.mode,
     logger: deps.logger,
     openSession: (agent, transport) => openRelay(deps, agent, transport),
@@ -109,8 +114,8 @@ async function openRelay(deps: ProxyDeps, agent: string | undefined, transport: 
     agent: transport,
     upstream: upstream.transport,
     agentId: agent,
-    // Over HTTP a self-declared name is only good enough for audit; enforce never gets here without a token.
-    allowClientInfoName: true,
+    // Only an anonymous client (loopback, no tokens file, audit mode) is named by its clientInfo.
+    allowClientInfoName: agent === undefined,
     upstreamLabel: upstream.label,
     networkTransport: NetworkTransport.TCP,
     answerMalformed: { agent: false, upstream: upstream.byteStream },

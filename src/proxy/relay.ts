@@ -4,10 +4,12 @@ import { formatDurationMs, type Clock, type Logger } from '../core/index.js';
 import { ApprovalHolds, type RelayApprovals } from './approval-relay.js';
 import { isEnforced, type ToolAnnotations } from '../policy/index.js';
 import {
-  ERROR_TYPE_CANCELLED, ErrorType, type CallContext, type DecisionRecorder, type OpenToolCallSpan,
+  ERROR_TYPE_CANCELLED, ErrorType, PROTOCOL_RULE, type CallContext, type DecisionRecorder, type OpenToolCallSpan,
   type OpenToolsListSpan, type ToolCallStart, type ToolInventoryEntry,
 } from '../telemetry/index.js';
+import { describeCollision, findKeyCollision } from './json-keys.js';
 import { RpcError, errorResponse, firstText, malformedResponse, refusalResponse } from './messages.js';
+import { rawTextOf } from './ndjson.js';
 import type { PolicyState } from './policy-state.js';
 
 export interface RelayOptions {
@@ -60,6 +62,7 @@ export class McpRelay {
   private readonly pending = new Map<RequestId, Pending>();
   private readonly progress = new Map<string | number, RequestId>();
   private clientName: string | undefined;
+  private initialized = false;
   private upstreamGone: string | undefined;
   private closed = false;
   private deadlines: NodeJS.Timeout | undefined;
@@ -117,6 +120,8 @@ export class McpRelay {
 
   private fromAgent(message: Message): void {
     const method = message.method;
+    const refusal = method === undefined ? undefined : this.protocolProblem(message, method);
+    if (refusal !== undefined) return this.refuse(message, refusal);
     if (method === undefined) {
       if (this.holds?.answered(message)) return; // the client's answer to the proxy's own elicitation
       return this.toUpstream(message); // a reply to a server→client request
@@ -127,6 +132,7 @@ export class McpRelay {
     }
     if (method === 'tools/call') return this.toolCall(message, message.id);
     if (method === 'initialize') {
+      this.initialized = true;
       this.noteClient(message.params);
       this.holds?.noteClientCapabilities(message.params);
     }
@@ -152,7 +158,45 @@ export class McpRelay {
     }
     const entry = this.track(id, 'tools/call', params);
     entry.toolSpan = span;
-    this.forward(message, id, entry);
+    // What goes upstream is the serialization of what was decided, never the agent's own bytes.
+    this.forward({ ...message }, id, entry);
+  }
+
+  /**
+   * Trust rules 1–3, checked before anything else reads the message: one reading of its keys,
+   * one call per request id in flight, no tools/call as a notification, one initialize.
+   */
+  private protocolProblem(message: Message, method: string): string | undefined {
+    const raw = rawTextOf(message);
+    const collision = raw === undefined ? undefined : findKeyCollision(raw);
+    if (collision) return describeCollision(collision);
+    if (message.id === undefined) return method === 'tools/call' ? 'tools/call without an id' : undefined;
+    if (this.pending.has(message.id)) return `request id ${JSON.stringify(message.id)} already in flight`;
+    if (method === 'initialize' && this.initialized) return 'session already initialized';
+    return undefined;
+  }
+
+  /** A refused message is answered (when it has an id), never forwarded, and recorded. */
+  private refuse(message: Message, reason: string): void {
+    this.recordRefusal(message, reason);
+    this.opts.logger.warn('refused a message from the agent', { reason, method: message.method, agent: this.ctx.agent });
+    if (message.id !== undefined) this.toAgent(errorResponse(message.id, RpcError.INVALID_REQUEST, `warden: refused: ${reason}`), message.id);
+  }
+
+  /** Records a refusal: a denied tools/call span (decided, enforced in both modes), else a protocol span. */
+  recordRefusal(message: Message, reason: string): void {
+    const ctx = this.refreshCtx();
+    if (message.method !== 'tools/call') {
+      this.opts.recorder.protocolRefusal(ctx, { method: String(message.method ?? ''), requestId: message.id, reason });
+      return;
+    }
+    const params = message.params ?? {};
+    const tool = typeof params.name === 'string' ? params.name : '';
+    const risk = this.opts.policy.engine.riskOf(ctx.agent, tool);
+    const span = this.opts.recorder.toolCall(ctx, {
+      tool, requestId: message.id ?? '', args: params.arguments, decision: { decision: 'deny', rule: PROTOCOL_RULE, reason, risk }, enforced: true,
+    });
+    span.end({ errorType: ErrorType.POLICY_DENIED, message: reason });
   }
 
   /** Holds the call until a person decides; approved, it goes upstream as it came; else the agent gets the refusal. */
@@ -167,7 +211,7 @@ export class McpRelay {
       entry.hold = undefined;
       if (verdict.approved) {
         entry.deadline = performance.now() + this.opts.timeoutMs;
-        return this.forward(message, id, entry);
+        return this.forward({ ...message }, id, entry);
       }
       this.untrack(id, entry);
       this.toAgent(refusalResponse(id, start.decision), id);

@@ -52,6 +52,13 @@ export interface OpenToolsListSpan {
   end(tools: ToolInventoryEntry[] | undefined, outcome?: CallOutcome): void;
 }
 
+/** A message the proxy refused before any policy decision (trust rules): not forwarded, recorded. */
+export interface ProtocolRefusal {
+  method: string;
+  requestId: string | number | undefined;
+  reason: string;
+}
+
 export interface PolicyReloadEvent {
   ok: boolean;
   source: string;
@@ -66,6 +73,8 @@ export interface PolicyReloadEvent {
 export interface DecisionRecorder {
   toolCall(ctx: CallContext, call: ToolCallStart): OpenToolCallSpan;
   toolsList(ctx: CallContext, requestId: string | number): OpenToolsListSpan;
+  /** A refused non-`tools/call` message (a second initialize, a reused id, duplicate keys). */
+  protocolRefusal(ctx: CallContext, refusal: ProtocolRefusal): void;
   policyReload(event: PolicyReloadEvent): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
@@ -82,7 +91,8 @@ export type TelemetryRecord =
     kind: 'list'; ctx: CallContext; requestId: string | number; startTime: number; endTime: number;
     tools?: ToolInventoryEntry[] | undefined; outcome?: CallOutcome | undefined;
   }
-  | { kind: 'reload'; event: PolicyReloadEvent; time: number };
+  | { kind: 'reload'; event: PolicyReloadEvent; time: number }
+  | { kind: 'refusal'; ctx: CallContext; refusal: ProtocolRefusal; time: number };
 
 /** Where records go: SpanWriter turns them into OTel spans; tests may collect them instead. */
 export interface RecordSink {
@@ -128,6 +138,10 @@ export class RecordingDecisionRecorder implements DecisionRecorder {
 
   policyReload(event: PolicyReloadEvent): void {
     this.write({ kind: 'reload', event, time: epochMs() });
+  }
+
+  protocolRefusal(ctx: CallContext, refusal: ProtocolRefusal): void {
+    this.write({ kind: 'refusal', ctx: { ...ctx }, refusal, time: epochMs() });
   }
 
   forceFlush(): Promise<void> {

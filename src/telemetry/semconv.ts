@@ -74,5 +74,8 @@ export const POLICY_RELOAD_SPAN_NAME = 'warden.policy.reload';
 export const EVENT_POLICY_RELOADED = 'warden.policy.reloaded';
 /** `network.transport` values (OTel general conventions). */
 export const NetworkTransport = { PIPE: 'pipe', TCP: 'tcp' } as const;
+/** `warden.rule` of a message refused by the proxy's trust rules before any policy decision. */
+export const PROTOCOL_RULE = 'protocol';
+
 /** `error.type` when the agent cancelled the request before the upstream answered. */
 export const ERROR_TYPE_CANCELLED = 'cancelled';

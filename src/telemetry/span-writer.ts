@@ -4,7 +4,7 @@ import type { Decision } from '../policy/types.js';
 import { argsAttributes } from './args.js';
 import type { CallContext, CallOutcome, RecordSink, TelemetryRecord } from './recorder.js';
 import {
-  Attr, EVENT_POLICY_RELOADED, EVENT_POLICY_RELOAD_REJECTED, GEN_AI_OPERATION_EXECUTE_TOOL, McpMethod,
+  Attr, ErrorType, PROTOCOL_RULE, EVENT_POLICY_RELOADED, EVENT_POLICY_RELOAD_REJECTED, GEN_AI_OPERATION_EXECUTE_TOOL, McpMethod,
   POLICY_RELOAD_SPAN_NAME, TOOLS_LIST_SPAN_NAME, toolCallSpanName,
 } from './semconv.js';
 
@@ -24,6 +24,7 @@ export class SpanWriter implements RecordSink {
   write(record: TelemetryRecord): void {
     if (record.kind === 'call') this.toolCall(record);
     else if (record.kind === 'list') this.toolsList(record);
+    else if (record.kind === 'refusal') this.protocolRefusal(record);
     else this.policyReload(record);
   }
 
@@ -56,6 +57,16 @@ export class SpanWriter implements RecordSink {
     setContextAttributes(span, ctx, McpMethod.TOOLS_LIST, requestId);
     if (tools) span.setAttribute(Attr.TOOLS, JSON.stringify(tools));
     finish(span, outcome, endTime);
+  }
+
+  private protocolRefusal({ ctx, refusal, time }: Extract<TelemetryRecord, { kind: 'refusal' }>): void {
+    const span = this.tracer.startSpan(refusal.method || 'jsonrpc', { kind: SpanKind.SERVER, startTime: time });
+    setContextAttributes(span, ctx, refusal.method, refusal.requestId ?? '');
+    span.setAttribute(Attr.DECISION, 'deny');
+    span.setAttribute(Attr.ENFORCED, true);
+    span.setAttribute(Attr.RULE, PROTOCOL_RULE);
+    span.setAttribute(Attr.REASON, refusal.reason);
+    finish(span, { errorType: ErrorType.POLICY_DENIED, message: refusal.reason }, time);
   }
 
   private policyReload({ event, time }: Extract<TelemetryRecord, { kind: 'reload' }>): void {

@@ -4,7 +4,7 @@
  * cleanly, flushing spans and ending the child).
  */
 import type { Command } from 'commander';
-import type { ProxyFlags } from '../../config/index.js';
+import { DEFAULT_SESSION_LIMITS, type ProxyFlags } from '../../config/index.js';
 
 export function registerProxyCommand(program: Command): void {
   program
@@ -24,6 +24,10 @@ export function registerProxyCommand(program: Command): void {
     .option('--bearer <token>', 'bearer token for the HTTP upstream (or WARDEN_UPSTREAM_BEARER)')
     .option('--listen <host:port>', 'serve agents over Streamable HTTP at /mcp instead of stdio')
     .option('--tokens <file>', 'with --listen: agents and the sha256 of their bearer tokens')
+    .option('--pass-env <name>', 'hand this environment variable to the wrapped server even though it starts with WARDEN_ or OTEL_ (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--max-sessions <n>', `with --listen: agent sessions at once, each with its own upstream (default ${DEFAULT_SESSION_LIMITS.maxSessions})`)
+    .option('--max-sessions-per-agent <n>', `with --listen: sessions at once per identity (default ${DEFAULT_SESSION_LIMITS.maxSessionsPerAgent})`)
+    .option('--session-idle <duration>', `with --listen: close a session idle this long (default ${DEFAULT_SESSION_LIMITS.idleMs / 60_000}m)`)
     .option('--approval-timeout <duration>', 'enforce mode: how long a call to an `action: approve` tool waits for a person', '5m')
     .option('--approvals-url <url>', 'the warden serve where operators decide approvals (default: the OTLP endpoint\'s origin)')
     .addHelpText('after', '\nExamples:\n  warden proxy --policy policy.json --agent nightly-batch -- npx -y @avi-total-recall/total-recall\n  warden proxy --listen 127.0.0.1:7331 --tokens tokens.json --upstream-url http://127.0.0.1:3001/mcp')

@@ -1,0 +1,16 @@
+import { isIP } from 'node:net';
+
+/**
+ * Whether a host names this machine only: `localhost`, any address of 127.0.0.0/8, `::1`, or
+ * an IPv4-mapped loopback (`::ffff:127.0.0.1`), with or without IPv6 brackets. One rule for
+ * every check (serve's token requirement and Host check, the proxy's --listen), so an address
+ * can never count as loopback for one and not the other.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const name = bare.toLowerCase();
+  if (name === 'localhost' || name === '::1' || name === '0:0:0:0:0:0:0:1') return true;
+  if (isIP(name) === 4) return name.startsWith('127.');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(name);
+  return mapped !== null && isIP(mapped[1] as string) === 4 && (mapped[1] as string).startsWith('127.');
+}
