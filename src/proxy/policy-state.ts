@@ -62,7 +62,12 @@ export class PolicyState {
     if (file === undefined) return ok({ changed: false, hash: this.hash });
     let outcome: Result<{ changed: boolean; hash: string }, string>;
     try {
-      const reloaded = this.reloadable.tryReload(await readFile(file, 'utf8'), file);
+      const text = await readSettled(file);
+      if (text === undefined) {
+        this.opts.logger.debug('policy file still being written; will read it again', { file });
+        return ok({ changed: false, hash: this.hash });
+      }
+      const reloaded = this.reloadable.tryReload(text, file);
       outcome = reloaded.ok
         ? ok({ changed: reloaded.value.changed, hash: reloaded.value.policy.hash })
         : err(formatProblems(reloaded.error));
@@ -98,6 +103,21 @@ export class PolicyState {
     this.opts.logger.info(`policy reloaded (${source})`, { file, hash: outcome.value.hash, mode: this.mode });
     this.opts.recorder.policyReload({ ok: true, source: file, hash: outcome.value.hash });
   }
+}
+
+/** How long a policy file must stay the same before a reload reads it as whole. */
+const SETTLE_MS = 50;
+
+/**
+ * The file's text once two reads SETTLE_MS apart agree, else undefined (a writer is still at
+ * it: an editor that truncates and rewrites in place can leave a prefix that parses, e.g. a
+ * YAML policy cut after a whole line). The watcher sees the next change and reads again.
+ */
+async function readSettled(file: string): Promise<string | undefined> {
+  const first = await readFile(file, 'utf8');
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const second = await readFile(file, 'utf8');
+  return first === second ? second : undefined;
 }
 
 async function readPolicyFile(file: string): Promise<string> {

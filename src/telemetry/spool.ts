@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/index.js';
 
@@ -19,6 +19,10 @@ export interface SpoolEntry {
 
 const SUFFIX = '.otlp';
 const CLAIM = '.claim-';
+
+/** Spooled spans hold agent names, tool names and argument hashes: readable by the proxy's user only. */
+export const SPOOL_FILE_MODE = 0o600;
+export const SPOOL_DIR_MODE = 0o700;
 
 export class DiskSpool {
   private entries: SpoolEntry[] = [];
@@ -56,7 +60,7 @@ export class DiskSpool {
     await this.init();
     const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${String(this.seq++).padStart(6, '0')}-${spans}${SUFFIX}`;
     const tmp = join(this.dir, `.tmp-${name}`);
-    await writeFile(tmp, body);
+    await writeFile(tmp, body, { mode: SPOOL_FILE_MODE });
     await rename(tmp, join(this.dir, name));
     this.entries.push({ name, bytes: body.byteLength, spans });
     this.totalBytes += body.byteLength;
@@ -116,7 +120,9 @@ export class DiskSpool {
   }
 
   private async scan(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: SPOOL_DIR_MODE });
+    // A directory made by an older version (or another umask) is tightened too.
+    await chmod(this.dir, SPOOL_DIR_MODE);
     for (const name of (await readdir(this.dir)).sort()) {
       if (name.includes(CLAIM)) await this.releaseStaleClaim(name);
     }

@@ -46,7 +46,8 @@ async function post(url: string, body: string, headers: Record<string, string>):
 test('no upstream process for a refused initialize; duplicate keys refused on the bytes', async () => {
   const front = await listen([]);
   try {
-    for (const headers of [{ 'content-type': 'application/json' }, { accept: 'application/json, text/event-stream' }, { 'content-type': 'application/json', accept: 'text/html' }]) {
+    const partial: Array<Record<string, string>> = [{ 'content-type': 'application/json' }, { accept: 'application/json, text/event-stream' }, { 'content-type': 'application/json', accept: 'text/html' }];
+    for (const headers of partial) {
       const res = await post(front.url, JSON.stringify(INIT), headers);
       assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${res.text}`);
     }

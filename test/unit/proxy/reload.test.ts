@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { silentLogger } from '../../../src/core/index.js';
+import { PolicyState } from '../../../src/proxy/index.js';
 import { describe, it } from 'node:test';
 import { createTotalRecallServer } from '../../../examples/total-recall/index.js';
-import { EVENT_POLICY_RELOAD_REJECTED, EVENT_POLICY_RELOADED } from '../../../src/telemetry/index.js';
+import { EVENT_POLICY_RELOAD_REJECTED, EVENT_POLICY_RELOADED, createTelemetry } from '../../../src/telemetry/index.js';
 import { startHarness } from '../../helpers/proxy-harness.js';
 
 const allowDoctor = JSON.stringify({ version: '1', default: 'allow', mode: 'enforce' });
@@ -51,5 +56,23 @@ describe('policy reload', () => {
       stop();
       await h.close();
     }
+  });
+
+  it('never applies a half-written file: a YAML prefix that parses while the writer is still at it is not loaded', async () => {
+    const full = 'version: "1"\ndefault: allow\nmode: enforce\ntools:\n  doctor: { action: deny, reason: no }\n  sync: { action: deny, reason: no }\n';
+    const prefix = full.slice(0, full.indexOf('  sync:')); // valid YAML, one denial fewer
+    const file = join(mkdtempSync(join(tmpdir(), 'warden-reload-')), 'policy.yaml');
+    writeFileSync(file, 'version: "1"\ndefault: allow\n');
+    const state = await PolicyState.load({ file, modeOverride: undefined, recorder: createTelemetry({ recordArgs: 'hash', logger: silentLogger, exporter: new InMemorySpanExporter() }).recorder, logger: silentLogger });
+    const decide = (tool: string) => state.engine.decide({ tsMs: 0, agent: 'a', tool }).decision;
+    writeFileSync(file, prefix);
+    const reading = state.reload('file change');
+    await new Promise((r) => setTimeout(r, 15));
+    writeFileSync(file, full);
+    await reading;
+    assert.equal(decide('doctor'), 'allow', 'the prefix never became the policy');
+    const settled = await state.reload('file change');
+    assert.ok(settled.ok && settled.value.changed);
+    assert.deepEqual([decide('doctor'), decide('sync')], ['deny', 'deny'], 'the whole file is applied once it is still');
   });
 });

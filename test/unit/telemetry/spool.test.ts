@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,20 @@ describe('disk spool', () => {
     const reopened = new DiskSpool(dir, 250, silentLogger);
     await reopened.init();
     assert.equal(reopened.pendingSpans, 9, 'a restart finds what is waiting');
+  });
+
+  it('is private: the directory 0700 (tightened if it existed), its files 0600, whatever the umask', async () => {
+    const dir = join(root, 'private');
+    mkdirSync(dir, { mode: 0o755 });
+    const previous = process.umask(0o000);
+    try {
+      const spool = new DiskSpool(dir, 10_000, silentLogger);
+      await spool.write(new Uint8Array(10), 1);
+      assert.equal(statSync(dir).mode & 0o777, 0o700);
+      for (const name of readdirSync(dir)) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it('releases claims left by a dead process on start', async () => {
