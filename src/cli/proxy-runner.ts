@@ -19,6 +19,7 @@ export async function runProxy(command: string[], flags: ProxyFlags): Promise<nu
   const logger = proxyLogger(env);
   const telemetry = createTelemetry({
     recordArgs: config.recordArgs,
+    argsHashKey: config.argsHashKey,
     logger,
     tracesUrl: config.otlpTracesUrl,
     headers: config.otlpHeaders,
@@ -85,7 +86,7 @@ function approvalsFor(config: ProxyConfig, logger: Logger): RelayApprovals {
     // Often enough that a client which resets its request timeout on progress never times out.
     progressEveryMs: Math.min(10_000, Math.max(100, Math.floor(config.approvalTimeoutMs / 10))),
     describeArgs: (args) => {
-      const attrs = argsAttributes(config.recordArgs, args);
+      const attrs = argsAttributes(config.recordArgs, args, {}, config.argsHashKey);
       const hash = String(attrs[Attr.ARGS_HASH] ?? '');
       const recorded = attrs[Attr.ARGS];
       return { text: recorded !== undefined ? String(recorded) : hash ? `sha256:${hash}` : `${attrs[Attr.ARGS_BYTES]} bytes (not recorded)`, hash };

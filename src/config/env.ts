@@ -19,6 +19,8 @@ export interface WardenEnv {
   OTEL_EXPORTER_OTLP_TRACES_HEADERS?: string;
   /** Bearer token `warden proxy` sends to a Streamable HTTP upstream (kept off the command line). */
   WARDEN_UPSTREAM_BEARER?: string;
+  /** Key of the proxy's keyed argument hash (HMAC-SHA256), or use --args-hash-key-file. */
+  WARDEN_ARGS_HASH_KEY?: string;
 }
 
 const NAMES: ReadonlyArray<keyof WardenEnv> = [
@@ -27,6 +29,7 @@ const NAMES: ReadonlyArray<keyof WardenEnv> = [
   'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
   'WARDEN_UPSTREAM_BEARER',
   'WARDEN_ENGINE_MEMORY',
+  'WARDEN_ARGS_HASH_KEY',
 ];
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): WardenEnv {

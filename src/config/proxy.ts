@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
@@ -32,6 +33,7 @@ export interface ProxyFlags {
   approvalTimeout?: string;
   approvalsUrl?: string;
   passEnv?: string[];
+  argsHashKeyFile?: string;
   maxSessions?: string;
   maxSessionsPerAgent?: string;
   sessionIdle?: string;
@@ -64,6 +66,8 @@ export interface ProxyConfig {
   approvalTimeoutMs: number;
   /** The `warden serve` that operators decide approvals on (default: the OTLP endpoint's origin). */
   approvalsUrl: string;
+  /** Key of a keyed argument hash (`--args-hash-key-file`, env WARDEN_ARGS_HASH_KEY); undefined: plain sha256. */
+  argsHashKey: Buffer | undefined;
   /** `--listen` session bounds (trust rule 4). */
   sessionLimits: { maxSessions: number; maxSessionsPerAgent: number; idleMs: number };
 }
@@ -113,6 +117,7 @@ export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: Wa
     listen,
     tokensFile: flags.tokens,
     approvalTimeoutMs: parsePositiveDuration(flags.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT, '--approval-timeout'),
+    argsHashKey: resolveArgsHashKey(flags.argsHashKeyFile, env),
     sessionLimits: {
       maxSessions: positiveInt(flags.maxSessions ?? DEFAULT_SESSION_LIMITS.maxSessions, '--max-sessions'),
       maxSessionsPerAgent: positiveInt(flags.maxSessionsPerAgent ?? DEFAULT_SESSION_LIMITS.maxSessionsPerAgent, '--max-sessions-per-agent'),
@@ -130,6 +135,24 @@ function parseEnum<T extends string>(schema: z.ZodEnum<{ [K in T]: K }>, value: 
 
 function parseTimeout(text: string): number {
   return parsePositiveDuration(text, '--timeout');
+}
+
+/** A key shorter than this would be guessable, which is what a keyed hash is for. */
+const MIN_ARGS_HASH_KEY_BYTES = 16;
+
+function resolveArgsHashKey(file: string | undefined, env: WardenEnv): Buffer | undefined {
+  let key: Buffer | undefined;
+  if (file !== undefined) {
+    try {
+      key = Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+    } catch (error) {
+      throw invalid(`cannot read --args-hash-key-file ${file}: ${(error as Error).message}`);
+    }
+  } else if (env.WARDEN_ARGS_HASH_KEY) {
+    key = Buffer.from(env.WARDEN_ARGS_HASH_KEY, 'utf8');
+  }
+  if (key !== undefined && key.length < MIN_ARGS_HASH_KEY_BYTES) throw invalid(`the argument hash key must be at least ${MIN_ARGS_HASH_KEY_BYTES} bytes`, 'e.g. head -c 32 /dev/urandom | base64 > hash.key');
+  return key;
 }
 
 function positiveInt(value: string | number, flag: string): number {

@@ -11,6 +11,8 @@ import { SpoolingOtlpExporter, postOtlpBody } from './spooling-exporter.js';
 
 export interface TelemetryOptions {
   recordArgs: RecordArgsMode;
+  /** Key of the argument hash (HMAC-SHA256); without it, plain sha256. */
+  argsHashKey?: Uint8Array | undefined;
   logger: Logger;
   /** OTLP/HTTP traces URL (…/v1/traces). Ignored when `exporter` is given. */
   tracesUrl?: string;
@@ -69,5 +71,5 @@ export function createSpanWriter(opts: TelemetryOptions): { writer: SpanWriter; 
     spanProcessors: [processor],
   });
   const tracer = provider.getTracer(SCOPE_NAME, opts.serviceVersion ?? '0.1.0');
-  return { writer: new SpanWriter(tracer, opts.recordArgs, provider), spool };
+  return { writer: new SpanWriter(tracer, opts.recordArgs, provider, opts.argsHashKey), spool };
 }

@@ -31,6 +31,8 @@ export const Attr = {
   TOOL_RISK: 'warden.tool.risk',
   ARGS_HASH: 'warden.args.hash',
   ARGS_BYTES: 'warden.args.bytes',
+  /** `hmac-sha256` when the argument hash is keyed (--args-hash-key-file); absent for plain sha256. */
+  ARGS_HASH_ALG: 'warden.args.hash_alg',
   ARGS: 'warden.args',
   LIMIT_COUNTER: 'warden.limit.counter',
   LIMIT_COUNT: 'warden.limit.count',

@@ -19,6 +19,7 @@ export class SpanWriter implements RecordSink {
     private readonly tracer: Tracer,
     private readonly recordArgs: RecordArgsMode,
     private readonly lifecycle: { forceFlush(): Promise<void>; shutdown(): Promise<void> },
+    private readonly argsHashKey?: Uint8Array,
   ) {}
 
   write(record: TelemetryRecord): void {
@@ -42,7 +43,7 @@ export class SpanWriter implements RecordSink {
     span.setAttribute(Attr.GEN_AI_OPERATION_NAME, GEN_AI_OPERATION_EXECUTE_TOOL);
     span.setAttribute(Attr.GEN_AI_TOOL_NAME, call.tool);
     setDecisionAttributes(span, call.decision, call.enforced);
-    span.setAttributes(argsAttributes(this.recordArgs, call.args));
+    span.setAttributes(argsAttributes(this.recordArgs, call.args, {}, this.argsHashKey));
     if (call.approval) {
       span.setAttribute(Attr.APPROVAL_ID, call.approval.id);
       span.setAttribute(Attr.APPROVAL_OUTCOME, call.approval.outcome);

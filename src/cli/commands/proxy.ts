@@ -24,6 +24,7 @@ export function registerProxyCommand(program: Command): void {
     .option('--bearer <token>', 'bearer token for the HTTP upstream (or WARDEN_UPSTREAM_BEARER)')
     .option('--listen <host:port>', 'serve agents over Streamable HTTP at /mcp instead of stdio')
     .option('--tokens <file>', 'with --listen: agents and the sha256 of their bearer tokens')
+    .option('--args-hash-key-file <file>', 'key the argument hash (HMAC-SHA256) so a guessed value cannot be confirmed from the record (or env WARDEN_ARGS_HASH_KEY)')
     .option('--pass-env <name>', 'hand this environment variable to the wrapped server even though it starts with WARDEN_ or OTEL_ (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--max-sessions <n>', `with --listen: agent sessions at once, each with its own upstream (default ${DEFAULT_SESSION_LIMITS.maxSessions})`)
     .option('--max-sessions-per-agent <n>', `with --listen: sessions at once per identity (default ${DEFAULT_SESSION_LIMITS.maxSessionsPerAgent})`)

@@ -54,3 +54,19 @@ test('redaction takes linear time on hostile text (a backtracking e-mail pattern
   assert.equal(out.note, hostile.note, 'no address in it: unchanged');
   assert.equal(redactSecrets('reach me at a.b+c@d-e.example.org or x@y.io'), `reach me at ${REDACTED_EMAIL} or ${REDACTED_EMAIL}`);
 });
+
+test('a keyed argument hash: the same per key, unlike plain sha256, so a guessed value cannot be confirmed without the key', async () => {
+  const { createHmac } = await import('node:crypto');
+  const { resolveProxyConfig } = await import('../../../src/config/index.js');
+  const args = { path: '/home/ada/secret-plan.txt' };
+  const plain = argsAttributes('hash', args);
+  const key = Buffer.from('0123456789abcdef0123456789abcdef');
+  const keyed = argsAttributes('hash', args, {}, key);
+  assert.equal(keyed['warden.args.hash'], createHmac('sha256', key).update(canonicalJson(args)).digest('hex'));
+  assert.notEqual(keyed['warden.args.hash'], plain['warden.args.hash']);
+  assert.equal(keyed['warden.args.hash_alg'], 'hmac-sha256');
+  assert.equal(plain['warden.args.hash_alg'], undefined);
+  assert.equal(argsAttributes('hash', { ...args }, {}, key)['warden.args.hash'], keyed['warden.args.hash'], 'repeats stay visible');
+  assert.deepEqual(resolveProxyConfig({}, ['x'], { WARDEN_ARGS_HASH_KEY: key.toString() }).argsHashKey, key);
+  assert.throws(() => resolveProxyConfig({}, ['x'], { WARDEN_ARGS_HASH_KEY: 'short' }), /at least 16 bytes/);
+});
