@@ -18,7 +18,7 @@ test('a catastrophic-backtracking pattern decides in linear time (a backtracking
   const started = performance.now();
   assert.equal(decide(engine, 't', { q: `${'a'.repeat(5_000)}!` }).decision, 'allow');
   assert.equal(decide(engine, 't', { q: 'aaaa' }).decision, 'deny');
-  assert.ok(performance.now() - started < 1_000, `took ${performance.now() - started} ms`);
+  assert.ok(performance.now() - started < 5_000, `took ${performance.now() - started} ms`);
 });
 
 test('(?i) and RE2 syntax work; lookaround and backreferences are refused by policy check', () => {
