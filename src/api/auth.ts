@@ -30,6 +30,17 @@ function bearerOf(request: FastifyRequest): string | undefined {
   return match?.[1]?.trim();
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route serves no data and needs no token: the console's static files, which a
+     * browser loads by navigation and so cannot send a bearer header for. Everything they
+     * fetch (`/api/v1/*`) still needs the token.
+     */
+    public?: boolean;
+  }
+}
+
 /**
  * An onRequest hook that names the caller. With an API token, every route except the probes
  * needs `Authorization: Bearer <token>`: the shared token or an operator's. Compared in
@@ -55,7 +66,7 @@ export function bearerAuth(token: string | undefined, operators: OperatorTokens 
       return;
     }
     const path = request.url.split('?')[0] ?? '';
-    if (UNAUTHENTICATED_PATHS.has(path)) return;
+    if (UNAUTHENTICATED_PATHS.has(path) || request.routeOptions.config.public === true) return;
     reply.header('WWW-Authenticate', 'Bearer realm="warden"');
     await sendError(reply, 401, ErrorCodes.UNAUTHORIZED, given !== undefined ? 'invalid API token' : 'missing bearer token (Authorization: Bearer <token>)');
   };

@@ -8,6 +8,7 @@ import { policyRoutes } from '../api/routes/policy.js';
 import { loadTokensFile, type ServeConfig } from '../config/index.js';
 import { silentLogger, systemClock, type Logger } from '../core/index.js';
 import { BatchWriter, DeadLetterDir, OtlpReceiver, WriteAheadLog, countLines } from '../ingest/index.js';
+import { consoleRoutes } from '../console/index.js';
 import { applyRetention, embeddedMemoryBudget, migrate, type StoreDriver } from '../storage/index.js';
 import { openServeAlerts, loadAlertConfig } from './serve-alerts.js';
 import { openStore } from './store.js';
@@ -91,6 +92,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const alerts = await openServeAlerts({ config, alertConfig, logger, querySettings: embedded ? memory.background : {}, generatorUrl: () => `${alertsBaseUrl}/api/v1/alerts` });
     opened.push(alerts.store);
     routes.push(alerts.routes);
+    // ── CONSOLE: the web pages at `/`, reading the API above like any other client.
+    routes.push(consoleRoutes());
     const stopAlertLoop = (): Promise<void> => alerts.stop();
     // ── APPROVALS: held calls an operator decides; their own connection, so a slow analytics
     // query never delays a proxy that is waiting to register one.

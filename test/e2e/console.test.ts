@@ -1,0 +1,176 @@
+// The web console in a real browser (headless Chromium from @sparticuz/chromium, driven by
+// playwright-core) on a token-protected `warden serve` holding a labelled workload: one
+// runaway agent (cursor's session_close storm) and one agent whose name is an HTML payload.
+// Screenshots of every view go to .tmp/console-screenshots/ (not in git).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { startServe, type RunningServe } from '../../src/cli/serve-runner.js';
+import { resolveServeConfig } from '../../src/config/index.js';
+import { Tables, qualified } from '../../src/storage/index.js';
+import { generateWorkload, INTERACTIVE_AGENTS, type Workload } from '../../examples/workload/generate.js';
+import { postWorkloadOtlp } from '../../examples/workload/writers.js';
+import { testDataDir, uniqueDatabase } from '../helpers/store.js';
+import { launchBrowser, watchedPage, type WatchedPage } from '../helpers/browser.js';
+
+const TOKEN = 'console-test-token';
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const SHOTS = join('.tmp', 'console-screenshots');
+
+let serve: RunningServe;
+let browser: Browser;
+let w: Workload;
+let tab: WatchedPage;
+
+async function api<T>(path: string): Promise<{ status: number; text: string; json: () => T }> {
+  const res = await fetch(new URL(path, serve.url), { headers: { authorization: `Bearer ${TOKEN}` } });
+  const text = await res.text();
+  return { status: res.status, text, json: () => JSON.parse(text) as T };
+}
+
+async function waitForRows(n: number): Promise<void> {
+  const table = qualified(serve.queryStore.database, Tables.TOOL_CALLS);
+  for (let i = 0; i < 300; i++) {
+    const [row] = await serve.queryStore.query<{ n: number }>(`SELECT count() AS n FROM ${table} FINAL`);
+    if (row?.n === n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the workload did not arrive in tool_calls');
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const config = resolveServeConfig({ listen: '127.0.0.1:0', store: testDataDir(), clickhouseDatabase: uniqueDatabase('console'), flushInterval: '100ms', apiToken: TOKEN }, {});
+  [serve, browser] = await Promise.all([startServe({ config }), launchBrowser()]);
+  const agents = [...INTERACTIVE_AGENTS.filter((a) => a.agent === 'cursor' || a.agent === 'claude-desktop'), { agent: HOSTILE, perDay: 3, fromHour: 0, toHour: 24 }];
+  w = generateWorkload({ seed: 18, days: 2, endMs: Math.floor(Date.now() / 60_000) * 60_000, agents, scenarios: ['session_close_storm', 'identical_call_loop'] });
+  await postWorkloadOtlp(serve.url, w, { token: TOKEN });
+  await waitForRows(w.calls.length);
+  tab = await watchedPage(browser, new URL(serve.url).origin);
+});
+
+after(async () => {
+  await browser?.close();
+  await serve?.close();
+});
+
+/** Opens a view by its hash route and waits for its data. */
+async function show(hash: string, ready: string, shot: string): Promise<void> {
+  const route = await tab.page.evaluate((h) => {
+    location.hash = h;
+    return location.hash;
+  }, hash);
+  // The view for this route (not the one before it) has its data.
+  await tab.page.waitForFunction(([r, name]) => document.querySelector(`main[data-route="${CSS.escape(r!)}"] [data-ready="${name}"]`), [route, ready], { timeout: 30_000 });
+  await tab.page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
+}
+
+/** Nothing went wrong in the page; `expectedStatus`: a status the test caused on purpose (its console line is allowed, then forgotten). */
+function assertClean(expectedStatus?: number): void {
+  assert.deepEqual(tab.pageErrors, [], 'uncaught errors in the page');
+  assert.deepEqual(tab.dialogs, [], 'a dialog opened (script injected?)');
+  assert.deepEqual(tab.offOrigin, [], 'requests left the origin');
+  const errors = tab.consoleErrors.filter((e) => !(expectedStatus && e.includes(`status of ${expectedStatus}`)));
+  assert.deepEqual(errors, [], 'console errors');
+  tab.consoleErrors.length = 0;
+}
+
+test('a token-protected serve asks for the token, refuses a wrong one, then shows the console', async () => {
+  const { page } = tab;
+  await page.goto(serve.url + '/');
+  await page.getByTestId('token-form').waitFor();
+  await page.screenshot({ path: join(SHOTS, 'token.png') });
+  await page.getByLabel('API token').fill('wrong');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByText('The token was refused').waitFor();
+  await page.getByLabel('API token').fill(TOKEN);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.locator('[data-ready="agents"]').waitFor();
+  // Kept for the tab: a reload needs no token.
+  await page.reload();
+  await page.locator('[data-ready="agents"]').waitFor();
+  assertClean(401);
+});
+
+test('Agents: every agent, hostile names as text, a sparkline each', async () => {
+  await show('#/agents?from=-24h&to=now', 'agents', 'agents');
+  const rows = tab.page.locator('[data-testid="agents-table"] tbody tr');
+  const expected = new Set(w.calls.filter((c) => c.tsMs >= Date.now() - 86_400_000).map((c) => c.agent));
+  assert.equal(await rows.count(), expected.size);
+  const hostile = tab.page.locator('[data-testid="agents-table"] a', { hasText: HOSTILE });
+  assert.equal(await hostile.textContent(), HOSTILE);
+  assert.equal(await tab.page.locator('img').count(), 0, 'the agent name became an element');
+  await tab.page.locator('svg.spark polyline').first().waitFor();
+  assert.equal(await tab.page.locator('svg.spark').count(), expected.size);
+  assertClean();
+});
+
+test('Agent: a uPlot chart with data, decisions and rates; the hostile agent page too', async () => {
+  await show(`#/agent/cursor?from=-24h&to=now`, 'agent-chart', 'agent');
+  const chart = tab.page.locator('[data-ready="agent-chart"] .chart');
+  assert.ok(Number(await chart.getAttribute('data-points')) > 100);
+  // Pixels of session_close's colour (from its legend marker) on the plot canvas: the storm was drawn.
+  const drawn = await tab.page.evaluate(() => {
+    const row = [...document.querySelectorAll('.u-legend tr')].find((tr) => tr.textContent?.includes('session_close'));
+    const rgb = getComputedStyle(row!.querySelector('.u-marker')!).borderColor.match(/\d+/g)!.map(Number);
+    const canvas = document.querySelector('[data-ready="agent-chart"] canvas') as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if ([0, 1, 2].every((c) => Math.abs(data[i + c]! - rgb[c]!) < 24)) n++;
+    return n;
+  });
+  assert.ok(drawn > 50, `the session_close line is drawn (${drawn} pixels)`);
+  await tab.page.locator('[data-testid="rates-table"] tbody tr').first().waitFor();
+  await show(`#/agent/${encodeURIComponent(HOSTILE)}?from=-24h&to=now`, 'agent-chart', 'agent-hostile');
+  assert.equal(await tab.page.locator('h1 .name').textContent(), HOSTILE);
+  assert.equal(await tab.page.locator('img').count(), 0);
+  assertClean();
+});
+
+test('Anomalies: the runaway agent is there, with its explanation and evidence', async () => {
+  await show('#/anomalies?from=-24h&to=now', 'anomalies', 'anomalies');
+  const runaway = tab.page.locator('[data-testid="anomaly"][data-agent="cursor"][data-type="bulk_write_burst"]');
+  assert.ok((await runaway.count()) >= 1);
+  const text = (await runaway.first().textContent()) ?? '';
+  assert.match(text, /session_close/);
+  assert.match(text, /observed/);
+  const listed = (await api<{ anomalies: unknown[] }>('/api/v1/anomalies?from=-24h')).json();
+  assert.equal(await tab.page.getByTestId('anomaly').count(), listed.anomalies.length);
+  assertClean();
+});
+
+test('Policy: the download equals GET /api/v1/policy/suggested.json', async () => {
+  await show('#/policy?from=-24h&to=now', 'policy', 'policy');
+  const [download] = await Promise.all([tab.page.waitForEvent('download'), tab.page.getByTestId('download').click()]);
+  const saved = readFileSync((await download.path())!, 'utf8');
+  const file = await api('/api/v1/policy/suggested.json?from=-24h&to=now&headroom=1.5');
+  assert.equal(file.status, 200);
+  assert.equal(saved, file.text);
+  assert.equal(download.suggestedFilename(), 'policy.json');
+  await tab.page.getByTestId('by-agent-tool').waitFor();
+  assertClean();
+});
+
+test('Simulate: a pasted policy shows what it would refuse, by agent and tool', async () => {
+  await show('#/simulate?from=-24h&to=now', 'simulate-form', 'simulate-empty');
+  const policy = { version: '1', default: 'allow', tools: { session_close: { limits: [{ counter: 'c', window: 'minute', max: 5 }] } } };
+  await tab.page.getByLabel('Policy (JSON or YAML)').fill(JSON.stringify(policy));
+  await tab.page.getByRole('button', { name: 'Simulate' }).click();
+  await tab.page.locator('[data-ready="simulate"]').waitFor({ timeout: 30_000 });
+  await tab.page.screenshot({ path: join(SHOTS, 'simulate.png'), fullPage: true });
+  const row = tab.page.locator('[data-testid="by-agent-tool"] tbody tr', { hasText: 'cursor' }).filter({ hasText: 'session_close' });
+  assert.equal(await row.count(), 1);
+  assert.ok((await tab.page.locator('[data-testid="samples"] tbody tr').count()) > 0);
+  await tab.page.getByLabel('Policy (JSON or YAML)').fill('{"version": "1", "default": "sometimes"}');
+  await tab.page.getByRole('button', { name: 'Simulate' }).click();
+  await tab.page.locator('.error', { hasText: 'default' }).waitFor();
+  assertClean(400);
+});
+
+test('Alerts: states, rules and notifications render', async () => {
+  await show('#/alerts', 'alerts', 'alerts');
+  assert.ok((await tab.page.locator('[data-testid="rules"] tbody tr').count()) > 0);
+  assertClean();
+});
