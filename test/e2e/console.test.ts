@@ -58,12 +58,17 @@ after(async () => {
 
 /** Opens a view by its hash route and waits for its data. */
 async function show(hash: string, ready: string, shot: string): Promise<void> {
+  // Callbacks run in the page: typed loosely, as the tests are checked without the DOM library.
   const route = await tab.page.evaluate((h) => {
-    location.hash = h;
-    return location.hash;
+    (globalThis as any).location.hash = h;
+    return (globalThis as any).location.hash as string;
   }, hash);
   // The view for this route (not the one before it) has its data.
-  await tab.page.waitForFunction(([r, name]) => document.querySelector(`main[data-route="${CSS.escape(r!)}"] [data-ready="${name}"]`), [route, ready], { timeout: 30_000 });
+  const viewHasData = ([r, name]: string[]) => {
+    const main = (globalThis as any).document.querySelector('main');
+    return main?.dataset.route === r && main.querySelector(`[data-ready="${name}"]`) !== null;
+  };
+  await tab.page.waitForFunction(viewHasData, [route, ready], { timeout: 30_000 });
   await tab.page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
 }
 
@@ -113,12 +118,14 @@ test('Agent: a uPlot chart with data, decisions and rates; the hostile agent pag
   assert.ok(Number(await chart.getAttribute('data-points')) > 100);
   // Pixels of session_close's colour (from its legend marker) on the plot canvas: the storm was drawn.
   const drawn = await tab.page.evaluate(() => {
-    const row = [...document.querySelectorAll('.u-legend tr')].find((tr) => tr.textContent?.includes('session_close'));
-    const rgb = getComputedStyle(row!.querySelector('.u-marker')!).borderColor.match(/\d+/g)!.map(Number);
-    const canvas = document.querySelector('[data-ready="agent-chart"] canvas') as HTMLCanvasElement;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    // Runs in the page; the tests are type-checked without the DOM library (hence `any`).
+    const { document, getComputedStyle } = globalThis as any;
+    const row = [...document.querySelectorAll('.u-legend tr')].find((tr: any) => tr.textContent.includes('session_close'));
+    const rgb: number[] = getComputedStyle(row.querySelector('.u-marker')).borderColor.match(/\d+/g).map(Number);
+    const canvas = document.querySelector('[data-ready="agent-chart"] canvas');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
-    for (let i = 0; i < data.length; i += 4) if ([0, 1, 2].every((c) => Math.abs(data[i + c]! - rgb[c]!) < 24)) n++;
+    for (let i = 0; i < data.length; i += 4) if ([0, 1, 2].every((c) => Math.abs(data[i + c] - rgb[c]!) < 24)) n++;
     return n;
   });
   assert.ok(drawn > 50, `the session_close line is drawn (${drawn} pixels)`);

@@ -40,6 +40,9 @@ test('npm start runs the demo: the runaway is flagged, alerted on, and refused b
   assert.ok(runaway && runaway.refused >= runaway.calls - 10, `runaway refused ${runaway?.refused} of ${runaway?.calls}`);
   for (const normal of ['nightly-batch', 'researcher', 'writer']) assert.equal(backtest.get(normal)?.refused, 0, `${normal} refused`);
 
+  // It says where the console was (stopped at the end without --keep).
+  assert.match(out, /console: +http:\/\/127\.0\.0\.1:\d+\/ +\[stopped; run with --keep/);
+
   // The file it wrote is a valid policy that `warden policy check` accepts.
   const file = /suggested policy: (\S+)/.exec(out)?.[1];
   assert.ok(file, 'the report names the policy file');

@@ -27,7 +27,7 @@ export function registerServeCommand(program: Command): void {
     const { startServe } = await import('../serve-runner.js');
     const running = await startServe({ config, logger });
     const where = config.store.kind === 'embedded' ? `embedded store ${config.store.path}` : `ClickHouse ${running.ingestStore.location}`;
-    process.stdout.write(`warden serve listening on ${running.url} (${where}, database ${config.store.database})\n`);
+    process.stdout.write(`warden serve listening on ${running.url} (${where}, database ${config.store.database}); console at ${running.url}/\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals) => {
         process.off('SIGTERM', stop);

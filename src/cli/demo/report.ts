@@ -98,6 +98,7 @@ export function formatReport(r: DemoReport, kept: boolean): string {
   out.push('', 'Backtest: the suggested policy replayed over the same history');
   out.push(table(['agent', 'calls', 'would refuse'], backtestByAgent(s).map((b) => [b.agent, b.calls, b.refused])));
   out.push('', 'Where things are');
+  out.push(`  console:         ${r.apiUrl}/${kept ? '  (open it in a browser)' : '  [stopped; run with --keep to leave it up]'}`);
   out.push(`  API:             ${r.apiUrl}/api/v1/agents  (OpenAPI: ${r.apiUrl}/openapi.json)${kept ? '' : '  [stopped; run with --keep to leave it up]'}`);
   out.push(`  suggested policy: ${r.policyFile}  (check it: warden policy check ${r.policyFile})`);
   if (kept) out.push(`  store:           ${r.store}`);

@@ -7,13 +7,15 @@ const REFUSALS = ['deny', 'rate_limited', 'invalid_arguments', 'approval_require
 
 export function SimulationResult({ result }) {
   const s = result.summary;
-  const rows = [...result.by_agent_tool].sort((a, b) => b.newly_refused - a.newly_refused || REFUSALS.reduce((n, d) => n + b[d] - a[d], 0));
+  const refused = (r) => REFUSALS.reduce((n, d) => n + r[d], 0);
+  const quiet = result.by_agent_tool.filter((r) => refused(r) === 0 && r.newly_allowed === 0).length;
+  const rows = result.by_agent_tool.filter((r) => refused(r) > 0 || r.newly_allowed > 0).sort((a, b) => b.newly_refused - a.newly_refused || refused(b) - refused(a));
   return html`<div data-testid="simulation">
     <${KeyValues} object=${s} labels=${{ calls: 'calls replayed', changed: 'decisions changed', newly_refused: 'newly refused', newly_allowed: 'newly allowed', args_unchecked: 'argument rules not checkable' }} />
     <h4>Decisions under this policy</h4>
     <${KeyValues} object=${s.decisions} />
     <p class="muted small">${s.note}</p>
-    <h4>By agent and tool</h4>
+    <h4>By agent and tool: what it would refuse</h4>
     <${Table} testId="by-agent-tool" rows=${rows} rowKey=${(r) => `${r.agent}\u0000${r.tool}`} columns=${[
       { label: 'Agent', value: (r) => r.agent },
       { label: 'Tool', value: (r) => r.tool },
@@ -21,7 +23,8 @@ export function SimulationResult({ result }) {
       ...REFUSALS.map((d) => ({ label: d.replace('_', ' '), num: true, value: (r) => fmtInt(r[d]) })),
       { label: 'Newly refused', num: true, value: (r) => fmtInt(r.newly_refused) },
       { label: 'Newly allowed', num: true, value: (r) => fmtInt(r.newly_allowed) },
-    ]} />
+    ]} empty="It would refuse nothing in this range." />
+    ${quiet ? html`<p class="muted small">${fmtInt(quiet)} agent/tool pairs where it refuses nothing and changes nothing are not listed.</p>` : null}
     <h4>First refused calls</h4>
     <${Table} testId="samples" rows=${result.samples} rowKey=${(r) => r.span_id} empty="No call would be refused." columns=${[
       { label: 'Time (UTC)', value: (r) => fmtTime(r.ts) },
