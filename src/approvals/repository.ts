@@ -13,8 +13,9 @@ export interface ApprovalStats {
   pending: number;
   /** approved / (approved + denied + expired); 0 when none was decided. */
   approval_rate: number;
-  wait_p50_ms: number;
-  wait_max_ms: number;
+  /** Null while none of them has been decided (no wait to measure yet). */
+  wait_p50_ms: number | null;
+  wait_max_ms: number | null;
 }
 
 interface ApprovalRow {

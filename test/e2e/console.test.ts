@@ -176,6 +176,27 @@ test('Simulate: a pasted policy shows what it would refuse, by agent and tool', 
   assertClean(400);
 });
 
+test('Approvals: a held call is listed and approved from the console, as the token holder', async () => {
+  const held = await fetch(new URL('/api/v1/approvals', serve.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ agent: HOSTILE, tool: 'export_knowledge', rule: 'tools.export_knowledge', reason: 'exports the whole knowledge base', timeout_ms: 120_000 }),
+  });
+  assert.equal(held.status, 201);
+  const { id } = (await held.json()) as { id: string };
+  await show('#/approvals', 'approvals', 'approvals');
+  const row = tab.page.locator('[data-testid="pending-table"] tbody tr', { hasText: 'export_knowledge' });
+  assert.equal(await row.count(), 1);
+  assert.equal(await row.locator('a').first().textContent(), HOSTILE);
+  await row.getByLabel(`reason for ${id}`).fill('checked with the owner');
+  await row.getByTestId('approve').click();
+  await tab.page.locator('[data-testid="recent-approvals"] tbody tr', { hasText: 'checked with the owner' }).waitFor();
+  const after = (await api<{ status: string; decided_by: string; decision_reason: string }>(`/api/v1/approvals/${id}`)).json();
+  assert.deepEqual([after.status, after.decided_by, after.decision_reason], ['approved', 'api-token', 'checked with the owner']);
+  assert.equal(await tab.page.locator('img').count(), 0);
+  assertClean();
+});
+
 test('Alerts: states, rules and notifications render', async () => {
   await show('#/alerts', 'alerts', 'alerts');
   assert.ok((await tab.page.locator('[data-testid="rules"] tbody tr').count()) > 0);

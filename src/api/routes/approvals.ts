@@ -56,7 +56,8 @@ const waitQuery = z.object({
 const listQuery = z.object({ status: z.enum(APPROVAL_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 const statsSchema = z.object({
   agent: z.string(), tool: z.string(), requested: z.number(), approved: z.number(), denied: z.number(), expired: z.number(), pending: z.number(),
-  approval_rate: z.number(), wait_p50_ms: z.number(), wait_max_ms: z.number(),
+  approval_rate: z.number(),
+  wait_p50_ms: z.number().nullable().describe('null until one is decided'), wait_max_ms: z.number().nullable().describe('null until one is decided'),
 });
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 

@@ -57,9 +57,10 @@ export async function request(path, { params, body, signal, as = 'json' } = {}) 
 /**
  * `{data, error, loading}` for a GET (or a POST when `body` is given) that re-runs when
  * `key` changes (a string built from everything the request depends on). A newer request
- * cancels the one in flight; no `path`, no request.
+ * cancels the one in flight; no `path`, no request. `keepPrevious`: while a new key loads,
+ * keep showing the last answer (for periodic refreshes of the same question).
  */
-export function useApi(path, params, key, body) {
+export function useApi(path, params, key, body, { keepPrevious = false } = {}) {
   const [state, setState] = useState({ key: undefined, data: undefined, error: undefined });
   useEffect(() => {
     if (!path) return undefined;
@@ -70,6 +71,8 @@ export function useApi(path, params, key, body) {
     );
     return () => abort.abort();
   }, [path, key]);
-  // An answer for an earlier key is never shown as this one's (e.g. another agent's data).
-  return state.key === key ? { ...state, loading: false } : { data: undefined, error: undefined, loading: true };
+  if (state.key === key) return { ...state, loading: false };
+  // An answer for an earlier key is never shown as this one's (e.g. another agent's data),
+  // unless the caller refreshes the same question (keepPrevious) and wants no flicker.
+  return keepPrevious ? { ...state, loading: true } : { data: undefined, error: undefined, loading: true };
 }

@@ -12,7 +12,7 @@ import { AnomaliesView } from './views/anomalies.js';
 import { PolicyView } from './views/policy.js';
 import { SimulateView } from './views/simulate.js';
 import { AlertsView } from './views/alerts.js';
-import { ApprovalsView, useApprovalsAvailable } from './views/approvals.js';
+import { ApprovalsView } from './views/approvals.js';
 
 const VIEWS = {
   agents: { title: 'Agents', component: AgentsView },
@@ -20,8 +20,8 @@ const VIEWS = {
   anomalies: { title: 'Anomalies', component: AnomaliesView },
   policy: { title: 'Policy', component: PolicyView },
   simulate: { title: 'Simulate', component: SimulateView },
+  approvals: { title: 'Approvals', component: ApprovalsView },
   alerts: { title: 'Alerts', component: AlertsView },
-  approvals: { title: 'Approvals', component: ApprovalsView, optional: true },
 };
 
 function TokenPrompt({ onDone }) {
@@ -40,13 +40,13 @@ function TokenPrompt({ onDone }) {
   </form>`;
 }
 
-function Nav({ route, approvals }) {
+function Nav({ route }) {
   const range = { from: route.query.from, to: route.query.to };
   const current = route.view === 'agent' ? 'agents' : route.view;
   return html`<nav class="nav">
     <a class="brand" href=${routeHref('agents', undefined, range)}>Warden</a>
     ${Object.entries(VIEWS)
-      .filter(([name, v]) => !v.hidden && (!v.optional || approvals))
+      .filter(([, v]) => !v.hidden)
       .map(([name, v]) => html`<a href=${routeHref(name, undefined, range)} class=${current === name ? 'active' : ''} aria-current=${current === name ? 'page' : undefined}>${v.title}</a>`)}
   </nav>`;
 }
@@ -56,7 +56,6 @@ function App() {
   const [needToken, setNeedToken] = useState(false);
   const [generation, setGeneration] = useState(0);
   useEffect(() => onUnauthorized(() => setNeedToken(true)), []);
-  const approvals = useApprovalsAvailable(generation);
   const view = VIEWS[route.view] ?? VIEWS.agents;
   const range = rangeOf(route.query);
   useEffect(() => {
@@ -68,7 +67,7 @@ function App() {
   const View = view.component;
   return html`<div class="layout">
     <header class="top">
-      <${Nav} route=${route} approvals=${approvals} />
+      <${Nav} route=${route} />
       <${RangePicker} key=${range.from + '|' + range.to} range=${range} onChange=${(r) => navigate(route, r)} />
     </header>
     <main class="page" key=${generation} data-route=${location.hash}>
