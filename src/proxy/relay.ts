@@ -171,7 +171,7 @@ export class McpRelay {
     const collision = raw === undefined ? undefined : findKeyCollision(raw);
     if (collision) return describeCollision(collision);
     if (message.id === undefined) return method === 'tools/call' ? 'tools/call without an id' : undefined;
-    if (this.pending.has(message.id)) return `request id ${JSON.stringify(message.id)} already in flight`;
+    if (this.pending.has(message.id) || this.pending.has(idAlias(message.id))) return `request id ${JSON.stringify(message.id)} already in flight`;
     if (method === 'initialize' && this.initialized) return 'session already initialized';
     return undefined;
   }
@@ -381,6 +381,15 @@ export class McpRelay {
     if (ctx.sessionId === undefined) ctx.sessionId = this.opts.agent.sessionId;
     return ctx;
   }
+}
+
+/**
+ * The other spelling of an id a server might not tell apart: 10 and "10". Refusing it too
+ * means no reader of ids, strict or lenient, can pair one answer with two calls.
+ */
+function idAlias(id: RequestId): RequestId {
+  if (typeof id === 'number') return String(id);
+  return /^-?(0|[1-9]\d{0,14})$/.test(id) ? Number(id) : id;
 }
 
 /** How often deadlines are checked: a tenth of the timeout, between 10 ms and 1 s. */

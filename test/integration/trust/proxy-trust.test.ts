@@ -67,15 +67,17 @@ test('one call per id: a reused in-flight id and a tools/call notification are r
     a.send(call(10, 'danger'));
     const second = await a.reply(10);
     assert.match(second.error?.message ?? '', /request id 10 already in flight/);
+    a.send(call('10', 'danger'));
+    assert.match((await a.reply('10')).error?.message ?? '', /request id "10" already in flight/, '"10" and 10 are one id to a lenient server');
     a.send('{"jsonrpc":"2.0","method":"tools/call","params":{"name":"safe","arguments":{}}}');
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(toolCallsUpstream(a).length, 1, 'only the first id-10 call and no notification went upstream');
-    await receiver.waitFor(() => spansOf('id-agent').filter((s) => s.name.startsWith('tools/call')).length >= 3);
+    await receiver.waitFor(() => spansOf('id-agent').filter((s) => s.name.startsWith('tools/call')).length >= 4);
     const calls = spansOf('id-agent').filter((s) => s.name.startsWith('tools/call'));
     const forwarded = calls.filter((s) => s.attributes['warden.decision'] === 'allow');
     assert.equal(forwarded.length, toolCallsUpstream(a).length, 'spans allowed == calls the upstream received');
     assert.deepEqual(calls.filter((s) => s.attributes['warden.rule'] === 'protocol').map((s) => s.attributes['warden.reason']).sort(),
-      ['request id 10 already in flight', 'tools/call without an id']);
+      ['request id "10" already in flight', 'request id 10 already in flight', 'tools/call without an id']);
   } finally {
     await a.close();
   }
