@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ErrorCodes, WardenError, err, ok, type Result } from '../core/index.js';
 import { formatPath, problemsFromIssues } from '../policy/problems.js';
+import { DEFAULT_ANOMALY_THRESHOLDS } from '../analytics/index.js';
 import { alertsFileSchema, type AlertsFile, type ConditionInput, type RuleInput } from './schema.js';
 import type { AlertCondition, AlertConfig, AlertProblem, AlertRule, AlertTarget, DeliveryOptions } from './types.js';
 
 export const DEFAULT_REPEAT_INTERVAL_MS = 4 * 3_600_000;
 export const DEFAULT_ANOMALY_WITHIN_MS = 5 * 60_000;
-export const DEFAULT_DENY_STORM_ABOVE = 10;
+/** The analytics deny_storm rule's minimum, as an alert threshold (fires strictly above). */
+export const DEFAULT_DENY_STORM_ABOVE = DEFAULT_ANOMALY_THRESHOLDS.denyStorm - 1;
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   maxAttempts: 5, initialBackoffMs: 500, maxBackoffMs: 30_000, timeoutMs: 5_000, maxQueue: 1_000,
 };
@@ -147,8 +149,10 @@ function buildCondition(when: ConditionInput): AlertCondition {
   if (when.calls_per_minute) return { kind: 'calls_per_minute', above: when.calls_per_minute.above, windowS: windowS(when.calls_per_minute), filter: metricFilter, perTool };
   if (when.would_deny_per_minute) return { kind: 'would_deny_per_minute', above: when.would_deny_per_minute.above, windowS: windowS(when.would_deny_per_minute), filter: metricFilter, perTool };
   const storm = when.deny_storm === true || when.deny_storm === undefined ? { above: DEFAULT_DENY_STORM_ABOVE } : when.deny_storm;
-  // A deny storm is one tool refused over and over, so it is always counted per tool.
-  return { kind: 'deny_storm', above: storm.above, windowS: windowS(storm), filter: metricFilter, perTool: true };
+  // A deny storm is one tool refused over and over, so it is always counted per tool; by
+  // default it is exactly the analytics deny_storm rule (its minimum and window).
+  const stormWindowS = storm.window === undefined ? DEFAULT_ANOMALY_THRESHOLDS.denyWindowS : windowS(storm);
+  return { kind: 'deny_storm', above: storm.above, windowS: stormWindowS, filter: metricFilter, perTool: true };
 }
 
 /** The rules that apply without an alerts file (no targets: alerts show in the API and the log). */
@@ -157,7 +161,7 @@ export const DEFAULT_ALERT_RULES_FILE: AlertsFile = {
     { name: 'runaway-writes', when: { calls_per_minute: { above: 60 }, risk: ['write', 'execute', 'destructive'] }, for: 0, severity: 'critical' },
     { name: 'runaway-calls', when: { calls_per_minute: { above: 300 } }, for: 60_000, severity: 'high' },
     { name: 'would-deny-surge', when: { would_deny_per_minute: { above: 30 } }, for: 0, severity: 'high' },
-    { name: 'deny-storm', when: { deny_storm: { above: DEFAULT_DENY_STORM_ABOVE } }, for: 0, severity: 'high' },
+    { name: 'deny-storm', when: { deny_storm: true }, for: 0, severity: 'high' },
     { name: 'anomalies', when: { anomaly: ['bulk_write_burst', 'lifecycle_violation', 'repeat_loop', 'deny_storm'], severity_at_least: 'high' }, severity: 'high' },
   ],
 };

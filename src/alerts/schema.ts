@@ -6,12 +6,11 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../core/index.js';
 
+import { ANOMALY_TYPES, SEVERITIES } from '../analytics/index.js';
+
 export const RISK_CLASSES = ['read', 'write', 'execute', 'destructive', 'financial'] as const;
-/** Alert and anomaly severities, lowest first. */
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export const ANOMALY_TYPES = [
-  'bulk_write_burst', 'lifecycle_violation', 'rate_spike', 'repeat_loop', 'error_loop', 'new_tool', 'deny_storm',
-] as const;
+/** Alert and anomaly severities (lowest first) and anomaly types have one home: src/analytics/anomalies/types.ts. */
+export { ANOMALY_TYPES, SEVERITIES };
 export const TARGET_TYPES = ['webhook', 'slack', 'alertmanager'] as const;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -40,7 +39,7 @@ export const conditionSchema = z
   .strictObject({
     calls_per_minute: threshold.optional().describe('calls in the rolling last 60 s, per agent'),
     would_deny_per_minute: threshold.optional().describe('audit-mode would-be denials in the rolling last 60 s, per agent'),
-    deny_storm: z.union([z.literal(true), threshold]).optional().describe('enforced denials of one tool in the rolling last 60 s (default above 10)'),
+    deny_storm: z.union([z.literal(true), threshold]).optional().describe('the deny_storm anomaly rule: enforced denials of one tool in a rolling window (default: at least 10 in 60 s, i.e. above 9)'),
     anomaly: z.array(z.enum(ANOMALY_TYPES)).min(1).optional().describe('anomaly types from the analytics detectors'),
     severity_at_least: z.enum(SEVERITIES).optional(),
     within: durationSchema.optional().describe('anomaly rules: an anomaly counts while it ended less than this long ago (default 5m)'),

@@ -5,6 +5,7 @@
  * `tool_calls` over the rule's rolling window (default 60 s) as a per-minute rate, so a
  * redelivered span counts once without FINAL.
  */
+import { DEFAULT_ANOMALY_THRESHOLDS, denyStormRule, type RuleTarget } from '../analytics/index.js';
 import { Tables, ToolCallsColumns as C, qualified, quoteIdent } from '../storage/index.js';
 import type { CallFilter, MetricCondition, MetricKind } from './types.js';
 
@@ -28,8 +29,8 @@ const DECISION_PREDICATES: Record<MetricKind, string | undefined> = {
   calls_per_minute: undefined,
   // Would-be denials: audit mode recorded a refusal but let the call through.
   would_deny_per_minute: `${C.DECISION} != 'allow' AND NOT ${C.ENFORCED}`,
-  // Refusals that were acted on; an agent retrying through them is storming.
-  deny_storm: `${C.DECISION} != 'allow' AND ${C.ENFORCED}`,
+  // The deny_storm anomaly rule (analytics) selects its refusals itself.
+  deny_storm: undefined,
 };
 
 /** A ClickHouse string literal; rule values are config, but are still escaped, never trusted. */
@@ -65,9 +66,33 @@ export interface BoundQuery {
   params: Record<string, unknown>;
 }
 
+/**
+ * A deny storm is the analytics deny_storm rule itself (one definition for the API, this loop
+ * and Grafana) over the last window: `value` is the largest rolling count of enforced refusals
+ * among the calls in it, so the rule fires (value > above) exactly when the API flags a storm
+ * there. `above` = the rule's minimum − 1.
+ */
+function denyStormSql(cond: MetricCondition, target: Omit<RuleTarget, 'extraWhere'>, preds: readonly string[]): string {
+  const thresholds = { ...DEFAULT_ANOMALY_THRESHOLDS, denyStorm: Math.floor(cond.above) + 1, denyWindowS: cond.windowS };
+  const rule = denyStormRule(thresholds, { ...target, extraWhere: preds });
+  return `SELECT agent, tool, max(observed) AS value FROM (\n${rule.sql}\n) GROUP BY agent, tool`;
+}
+
+function denyStormParams(cond: MetricCondition): Record<string, unknown> {
+  return denyStormRule({ ...DEFAULT_ANOMALY_THRESHOLDS, denyStorm: Math.floor(cond.above) + 1, denyWindowS: cond.windowS }, { toolCalls: '', mode: 'bound' }).params;
+}
+
 /** Rows `{agent, tool, value}` above the rule's threshold in the window ending at `nowMs`. */
 export function wardenMetricQuery(cond: MetricCondition, database: string, nowMs: number): BoundQuery {
   const preds = metricPredicates(cond.kind, cond.filter);
+  if (cond.kind === 'deny_storm') {
+    const sql = `${denyStormSql(cond, { toolCalls: qualified(database, Tables.TOOL_CALLS), mode: 'bound' }, preds.map((p) => p.bound))}
+HAVING value > {above:Float64}
+ORDER BY value DESC
+LIMIT 1000`;
+    const params = Object.assign({ from_ms: nowMs - cond.windowS * 1000, to_ms: nowMs + 1, above: cond.above }, denyStormParams(cond), ...preds.map((p) => p.params));
+    return { sql, params: params as Record<string, unknown> };
+  }
   const group = groupColumns(cond);
   const where = [
     `${C.TS} > fromUnixTimestamp64Milli({window_start_ms:Int64})`,
@@ -109,6 +134,11 @@ export interface GrafanaMetricQuery {
 export function grafanaMetricQuery(cond: MetricCondition, database = 'warden'): GrafanaMetricQuery {
   const preds = metricPredicates(cond.kind, cond.filter);
   const group = groupColumns(cond);
+  if (cond.kind === 'deny_storm') {
+    const toolCalls = `${quoteIdent(database)}.${quoteIdent(Tables.TOOL_CALLS)}`;
+    const rawSql = denyStormSql(cond, { toolCalls, mode: 'grafana', literal: sqlString }, preds.map((p) => p.literal));
+    return { rawSql, threshold: cond.above, relativeTimeRangeS: { from: cond.windowS, to: 0 }, labelColumns: [C.AGENT, C.TOOL] };
+  }
   const where = [`$__timeFilter(${C.TS})`, ...preds.map((p) => p.literal)];
   const rawSql = [
     `SELECT ${group.join(', ')}, ${rateExpression(cond.windowS)} AS value`,

@@ -86,7 +86,4 @@ export function isMetricCondition(c: AlertCondition): c is MetricCondition {
   return c.kind !== 'anomaly';
 }
 
-export function severityRank(s: string): number {
-  const order: Record<string, number> = { low: 0, medium: 1, high: 2, critical: 3 };
-  return order[s] ?? -1;
-}
+export { severityRank } from '../analytics/index.js';

@@ -72,7 +72,7 @@ export const DEFAULT_ANOMALY_THRESHOLDS: AnomalyThresholds = {
   repeatPassCalls: 750_000,
   errorRun: 5,
   denyStorm: 10,
-  denyWindowS: 300,
+  denyWindowS: 60,
   newToolMinHistoryMs: 86_400_000,
   samples: 5,
 };

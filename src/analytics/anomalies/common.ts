@@ -10,13 +10,13 @@ export function finishAnomaly(draft: AnomalyDraft): Anomaly {
   return { id, ...rest, start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() };
 }
 
+/** observed/threshold at least this → that severity (highest first); below all → low. */
+export const SEVERITY_RATIOS: ReadonlyArray<readonly [number, Severity]> = [[10, 'critical'], [3, 'high'], [1.5, 'medium']];
+
 /** observed/threshold ≥ 10 → critical, ≥ 3 → high, ≥ 1.5 → medium, else low. */
 export function severityByRatio(observed: number, threshold: number): Severity {
   const ratio = threshold > 0 ? observed / threshold : Infinity;
-  if (ratio >= 10) return 'critical';
-  if (ratio >= 3) return 'high';
-  if (ratio >= 1.5) return 'medium';
-  return 'low';
+  return SEVERITY_RATIOS.find(([min]) => ratio >= min)?.[1] ?? 'low';
 }
 
 /**

@@ -22,6 +22,9 @@ export interface Anomaly {
   tool: string;
   /** MCP session, when the flag is about one session. */
   session?: string;
+  /** Sessions involved, when the flag sums up many (lifecycle_violation), with the worst first. */
+  sessions?: number;
+  sample_sessions?: string[];
   start: string;
   end: string;
   observed: number;
@@ -34,6 +37,11 @@ export interface Anomaly {
   sample_span_ids: string[];
 }
 
+/** low 0 … critical 3; −1 for an unknown name. */
+export function severityRank(severity: string): number {
+  return (SEVERITIES as readonly string[]).indexOf(severity);
+}
+
 export function severityAtLeast(severity: Severity, min: Severity): boolean {
-  return SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(min);
+  return severityRank(severity) >= severityRank(min);
 }

@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
-  ANOMALY_TYPES, MAX_WINDOW_S, SEVERITIES, computeRates, computeSeries, detectAnomalies, listAgents, parseTimeRange, type AnalyticsContext,
+  ANOMALY_TYPES, DEFAULT_ANOMALY_LIMIT, MAX_ANOMALY_LIMIT, MAX_WINDOW_S, SEVERITIES, computeRates, computeSeries, listAgents, listAnomalies, parseTimeRange,
+  type AnalyticsContext,
 } from '../../analytics/index.js';
 
 export const rangeQuery = {
@@ -37,7 +38,7 @@ const seriesSchema = z.object({
 });
 const anomalySchema = z.object({
   id: z.string(), type: z.enum(ANOMALY_TYPES), severity: z.enum(SEVERITIES), agent: z.string(), tool: z.string(),
-  session: z.string().optional(), start: z.string(), end: z.string(), observed: z.number(), baseline: z.number(),
+  session: z.string().optional(), sessions: z.number().optional(), sample_sessions: z.array(z.string()).optional(), start: z.string(), end: z.string(), observed: z.number(), baseline: z.number(),
   threshold: z.number(), method: z.string(), explanation: z.string(), calls: z.number(), sample_span_ids: z.array(z.string()),
 });
 
@@ -89,11 +90,23 @@ export function analyticsRoutes(ctx: AnalyticsContext): FastifyPluginAsync {
     app.get('/api/v1/anomalies', {
       schema: {
         summary: 'Anomaly flags, each with observed, baseline, threshold, method and sample spans', tags: ['analytics'],
-        querystring: z.object({ ...rangeQuery, ...filterQuery, type: typeList, severity: z.enum(SEVERITIES).optional().describe('minimum severity') }),
-        response: { 200: z.object({ anomalies: z.array(anomalySchema) }) },
+        description: 'Ranked by severity, then observed/threshold; at most `limit` flags (`truncated: true` when more were found), with the count of each type found.',
+        querystring: z.object({
+          ...rangeQuery, ...filterQuery, type: typeList, severity: z.enum(SEVERITIES).optional().describe('minimum severity'),
+          limit: z.coerce.number().int().min(1).max(MAX_ANOMALY_LIMIT).default(DEFAULT_ANOMALY_LIMIT).describe('most flags returned, highest ranked first'),
+        }),
+        response: {
+          200: z.object({
+            anomalies: z.array(anomalySchema),
+            counts: z.record(z.enum(ANOMALY_TYPES), z.number()).describe('flags of each type found, before the limit'),
+            total: z.number(),
+            truncated: z.boolean(),
+          }),
+        },
       },
-    }, async (req) => ({
-      anomalies: await detectAnomalies(ctx, range(req.query), { types: req.query.type, agent: req.query.agent, tool: req.query.tool, minSeverity: req.query.severity }),
-    }));
+    }, async (req) =>
+      listAnomalies(ctx, range(req.query), {
+        types: req.query.type, agent: req.query.agent, tool: req.query.tool, minSeverity: req.query.severity, limit: req.query.limit,
+      }));
   };
 }

@@ -11,7 +11,7 @@ export const EXPECTED_COLUMNS: Record<string, Record<string, string[]>> = {
     'Top agents by write calls/A': ['agent', 'write_calls', 'peak_per_minute', 'active_minutes'],
     'Upstream latency p50 / p99/A': ['time', 'upstream', 'p50', 'p99'],
     'Errors/A': ['time', 'error_type', 'errors'],
-    'Anomalies (SQL-detectable)/A': ['start', 'end', 'type', 'agent', 'tool', 'session', 'observed', 'threshold', 'explanation'],
+    'Anomalies (SQL-detectable)/A': ['start', 'end', 'type', 'severity', 'agent', 'tool', 'observed', 'threshold', 'calls', 'sessions', 'sample_sessions'],
   },
   'agent.json': {
     'Calls/A': ['calls'],

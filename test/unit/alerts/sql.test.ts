@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { StoreDriver } from '../../../src/storage/index.js';
 import { Tables } from '../../../src/storage/index.js';
 import { evaluateRules, grafanaMetricQuery, parseAlertsText, ruleDefinitions, wardenMetricQuery, type MetricCondition } from '../../../src/alerts/index.js';
+import { expandBackendMacros } from '../../../src/dashboards/macros.js';
 import { openTestStore } from '../../helpers/store.js';
 import { burst, callRow } from './spans.js';
 
@@ -70,13 +71,14 @@ test('Grafana and Warden SQL come from the same pieces: with the macro expanded,
     assert.ok(g && def.warden);
     assert.deepEqual(g.relativeTimeRangeS, { from: cond.windowS, to: 0 });
     assert.equal(g.threshold, cond.above);
-    assert.match(g.rawSql, /FROM `warden`\.`tool_calls`\nWHERE \$__timeFilter\(ts\)/);
+    if (cond.kind === 'deny_storm') assert.match(g.rawSql, /FROM `warden`\.`tool_calls` FINAL\n\s*WHERE ts >= \$__fromTime_ms - toIntervalMillisecond\(\d+\) AND ts < \$__toTime_ms/);
+    else assert.match(g.rawSql, /FROM `warden`\.`tool_calls`\nWHERE \$__timeFilter\(ts\)/);
     assert.doesNotMatch(g.rawSql, /\{\w+:/, 'no bound placeholders in Grafana SQL');
     const w = wardenMetricQuery(cond, store.database, NOW);
     assert.doesNotMatch(w.sql, /'write'/, 'Warden binds filter values');
-    // Expand $__timeFilter the way the plugin does (second resolution) at a whole-second NOW.
-    const s = Math.floor(NOW / 1000);
-    const sql = grafanaMetricQuery(cond, store.database).rawSql.replace('$__timeFilter(ts)', `ts >= toDateTime(${s - cond.windowS}) AND ts <= toDateTime(${s})`);
+    // Expand the macros the way the plugin does, over the rule's relative range ending at NOW
+    // (+1 ms: Warden's window includes a call at the evaluation instant; $__timeFilter is second-resolution).
+    const sql = expandBackendMacros(grafanaMetricQuery(cond, store.database).rawSql, { from: new Date(NOW - cond.windowS * 1000), to: new Date(NOW + 1), intervalMs: 1000 });
     const grafanaRows = (await store.query<{ agent: string; tool?: string; value: number }>(sql))
       .filter((r) => r.value > g.threshold).map((r) => `${r.agent} ${r.tool ?? ''} ${r.value}`).sort();
     const wardenRows = (await store.query<{ agent: string; tool: string; value: number }>(w.sql, { params: w.params }))

@@ -45,7 +45,8 @@ test('dashboards: unique uids and panel ids, ClickHouse targets, legends on, uni
         assert.ok(panel.fieldConfig.defaults.unit, `${file} ${panel.title}: unit`);
       }
     }
-    assert.ok(dashboardQueries(board).every((q) => q.rawSql.includes('$__timeFilter(')), `${file}: every query honours the time range`);
+    const honoursRange = (sql: string) => sql.includes('$__timeFilter(') || (sql.includes('$__fromTime_ms') && sql.includes('$__toTime_ms'));
+    assert.ok(dashboardQueries(board).every((q) => honoursRange(q.rawSql)), `${file}: every query honours the time range`);
   }
   assert.deepEqual([...uids].sort(), ['warden-agent', 'warden-overview', 'warden-rollout']);
 });
