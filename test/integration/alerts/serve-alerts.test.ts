@@ -144,7 +144,7 @@ rules:
     assert.equal(body.status, 'firing');
     assert.equal(body.alerts[0]?.rule, 'lifecycle');
     assert.equal(body.alerts[0]?.agent, 'looper');
-    assert.match(body.alerts[0]?.summary ?? '', /lifecycle_violation; worst critical\): looper called session_close 12 times in session sess-1/);
+    assert.match(body.alerts[0]?.summary ?? '', /lifecycle_violation; worst critical\): looper called session_close more than once in 1 session\(s\), 11 extra call\(s\), up to 12 in one session/);
     await waitFor(() => hook.received.length >= 2, 15_000, 'resolution once the anomaly is older than 3 s');
     assert.equal((hook.received[1]?.body as { status: string }).status, 'resolved');
 

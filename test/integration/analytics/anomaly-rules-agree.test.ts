@@ -118,7 +118,7 @@ test('a store where every session misbehaves yields a ranked, capped answer with
   assert.equal(body.anomalies.length, 5);
   assert.equal(body.truncated, true);
   assert.equal(body.total, Object.values(body.counts).reduce((a, b) => a + b, 0));
-  assert.ok(body.counts.lifecycle_violation > 10 && body.counts.deny_storm >= 2, JSON.stringify(body.counts));
+  assert.ok((body.counts.lifecycle_violation ?? 0) > 10 && (body.counts.deny_storm ?? 0) >= 2, JSON.stringify(body.counts));
   const rank = (s: string) => ['low', 'medium', 'high', 'critical'].indexOf(s);
   for (let i = 1; i < body.anomalies.length; i++) {
     const [a, b] = [body.anomalies[i - 1], body.anomalies[i]] as [(typeof body.anomalies)[number], (typeof body.anomalies)[number]];
