@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { StoreDriver } from '../../../src/storage/index.js';
 import { Tables } from '../../../src/storage/index.js';
 import { evaluateRules, grafanaMetricQuery, parseAlertsText, ruleDefinitions, wardenMetricQuery, type MetricCondition } from '../../../src/alerts/index.js';
-import { expandBackendMacros } from '../../../src/dashboards/macros.js';
+import { expandBackendMacros } from '../../helpers/grafana/index.js';
 import { openTestStore } from '../../helpers/store.js';
 import { burst, callRow } from './spans.js';
 
