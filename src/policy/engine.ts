@@ -7,6 +7,7 @@
 import { formatDurationMs } from '../core/duration.js';
 import type { CompiledLimit, CompiledPolicy, CompiledTool, PolicyView, RuleCondition } from './compiled.js';
 import { InMemoryCounters, type Counters } from './counters.js';
+import type { LimitFallback, SharedLimits } from './shared-counters.js';
 import { classifyRisk } from './risk.js';
 import type { Decision, LimitOutcome, RiskClass, ToolAnnotations, ToolCall } from './types.js';
 
@@ -62,9 +63,63 @@ export class PolicyEngine {
 
   decide(call: ToolCall): Decision {
     const view = this.viewFor(call.agent);
+    const entry = view.tools.get(call.tool);
+    const risk = this.riskFor(entry, call.tool);
+    const refused = this.refusal(call, view, entry, risk);
+    if (refused !== undefined) return refused;
+    const limits = entry === undefined ? view.allTools.limits : entry.limits;
+    if (limits.length === 0) return allowed(view, entry, risk);
+    const admitted = this.admit(call, limits, risk);
+    if ('decision' in admitted) return admitted;
+    return allowed(view, entry, risk, admitted);
+  }
+
+  /**
+   * `decide` with every limit of the call admitted by a shared store in one atomic step.
+   * Calls without limits are decided at once; a limited call waits for the store, and when
+   * the store cannot answer, its fallback decides (local counters, refuse, or allow).
+   */
+  decideShared(call: ToolCall, shared: SharedLimits): Decision | Promise<Decision> {
+    const view = this.viewFor(call.agent);
+    const entry = view.tools.get(call.tool);
+    const risk = this.riskFor(entry, call.tool);
+    const refused = this.refusal(call, view, entry, risk);
+    if (refused !== undefined) return refused;
+    const limits = entry === undefined ? view.allTools.limits : entry.limits;
+    if (limits.length === 0) return allowed(view, entry, risk);
+    return this.admitShared(call, limits, shared, view, entry, risk);
+  }
+
+  private async admitShared(
+    call: ToolCall, limits: readonly CompiledLimit[], shared: SharedLimits, view: PolicyView, entry: CompiledTool | undefined, risk: RiskClass,
+  ): Promise<Decision> {
+    const ids = limits.map((limit) => scopeId(limit, call));
+    const answer = await shared.counters.admit(limits, ids, call.tsMs);
+    if (!answer.ok) return this.fallback(call, limits, shared.fallback, view, entry, risk);
+    const { full, counts, nowMs, blockingMs } = answer.value;
+    if (full >= 0) {
+      const limit = limits[full] as CompiledLimit;
+      return { ...rateLimited(limit, counts[full] as number, risk, blockingMs, nowMs), limitBackend: shared.name };
+    }
+    return { ...allowed(view, entry, risk, tightest(limits, counts)), limitBackend: shared.name };
+  }
+
+  private fallback(
+    call: ToolCall, limits: readonly CompiledLimit[], fallback: LimitFallback, view: PolicyView, entry: CompiledTool | undefined, risk: RiskClass,
+  ): Decision {
+    if (fallback === 'allow') return { ...allowed(view, entry, risk), limitBackend: 'allow-fallback' };
+    if (fallback === 'deny') {
+      const rule = (limits[0] as CompiledLimit).rule;
+      return { decision: 'rate_limited', rule, reason: SHARED_LIMITS_DOWN, risk, limitBackend: 'deny-fallback' };
+    }
+    const admitted = this.admit(call, limits, risk);
+    const decision = 'decision' in admitted ? admitted : allowed(view, entry, risk, admitted);
+    return { ...decision, limitBackend: 'local-fallback' };
+  }
+
+  /** hide, deny (the tool's action or the default), deny_if, argument validation, require, approve. */
+  private refusal(call: ToolCall, view: PolicyView, entry: CompiledTool | undefined, risk: RiskClass): Decision | undefined {
     const tool = call.tool;
-    const entry = view.tools.get(tool);
-    const risk = this.riskFor(entry, tool);
     if (view.hideAll || view.hidden.has(tool)) {
       return { decision: 'deny', rule: view.hideRule, reason: cachedText(this.hiddenReasons, tool, HIDDEN_TEXT), risk };
     }
@@ -77,15 +132,9 @@ export class PolicyEngine {
     const refused = this.checkConditions(call, entry, view, risk);
     if (refused !== undefined) return refused;
     if (entry?.action === 'approve') {
-      return { decision: 'approval_required', rule: entry.rule, reason: entry.approveReason, risk, approver: entry.approver };
+      return { decision: 'approval_required', rule: entry.rule, reason: entry.approveReason, risk };
     }
-    const limits = entry === undefined ? view.allTools.limits : entry.limits;
-    const rule = entry === undefined ? view.defaultRule : entry.rule;
-    const reason = entry === undefined ? 'allowed by default' : 'allowed by policy';
-    if (limits.length === 0) return { decision: 'allow', rule, reason, risk };
-    const admitted = this.admit(call, limits, risk);
-    if ('decision' in admitted) return admitted;
-    return { decision: 'allow', rule, reason, risk, limit: admitted };
+    return undefined;
   }
 
   private viewFor(agent: string): PolicyView {
@@ -132,32 +181,46 @@ export class PolicyEngine {
     const counts = this.scratchCounts;
     for (let i = 0; i < limits.length; i++) ids[i] = scopeId(limits[i] as CompiledLimit, call);
     const full = this.counters.admit(limits, ids, call.tsMs, counts);
-    if (full >= 0) return this.rateLimited(call, limits[full] as CompiledLimit, ids[full] as string, counts[full] as number, risk);
-    let tightest = 0;
-    let tightestRatio = -1;
-    for (let i = 0; i < limits.length; i++) {
-      const ratio = ((counts[i] as number) + 1) / (limits[i] as CompiledLimit).max;
-      if (ratio > tightestRatio) {
-        tightestRatio = ratio;
-        tightest = i;
-      }
-    }
-    const limit = limits[tightest] as CompiledLimit;
-    return { counter: limit.counter, count: (counts[tightest] as number) + 1, max: limit.max, windowS: limit.windowS };
+    if (full < 0) return tightest(limits, counts);
+    const limit = limits[full] as CompiledLimit;
+    const blockingMs = this.counters.blockingSince(limit, ids[full] as string, call.tsMs);
+    return rateLimited(limit, counts[full] as number, risk, blockingMs, call.tsMs);
   }
+}
 
-  private rateLimited(call: ToolCall, limit: CompiledLimit, id: string, count: number, risk: RiskClass): Decision {
-    const outcome: LimitOutcome = { counter: limit.counter, count, max: limit.max, windowS: limit.windowS };
-    const blockingMs = this.counters.blockingSince(limit, id, call.tsMs);
-    let retry = 'the limit allows no calls';
-    if (blockingMs !== undefined) {
-      outcome.retryAfterMs = Math.max(0, blockingMs + limit.windowMs - call.tsMs);
-      retry = `retry in ${formatDurationMs(outcome.retryAfterMs)}`;
+const SHARED_LIMITS_DOWN = 'rate limited: the shared limit store cannot be reached and the limits fallback is deny';
+
+function allowed(view: PolicyView, entry: CompiledTool | undefined, risk: RiskClass, limit?: LimitOutcome): Decision {
+  const rule = entry === undefined ? view.defaultRule : entry.rule;
+  const reason = entry === undefined ? 'allowed by default' : 'allowed by policy';
+  return limit === undefined ? { decision: 'allow', rule, reason, risk } : { decision: 'allow', rule, reason, risk, limit };
+}
+
+/** On allow, the limit left with the least headroom; `counts` are the counts before this call. */
+function tightest(limits: readonly CompiledLimit[], counts: readonly number[]): LimitOutcome {
+  let index = 0;
+  let tightestRatio = -1;
+  for (let i = 0; i < limits.length; i++) {
+    const ratio = ((counts[i] as number) + 1) / (limits[i] as CompiledLimit).max;
+    if (ratio > tightestRatio) {
+      tightestRatio = ratio;
+      index = i;
     }
-    const per = WINDOW_NAMES[limit.windowS] ?? `${limit.windowS}s`;
-    const reason = `rate limited: ${limit.max} calls per ${per} ${SCOPE_WORDS[limit.scope]} (counter ${limit.counter}); ${retry}`;
-    return { decision: 'rate_limited', rule: limit.rule, reason, risk, limit: outcome };
   }
+  const limit = limits[index] as CompiledLimit;
+  return { counter: limit.counter, count: (counts[index] as number) + 1, max: limit.max, windowS: limit.windowS };
+}
+
+function rateLimited(limit: CompiledLimit, count: number, risk: RiskClass, blockingMs: number | undefined, nowMs: number): Decision {
+  const outcome: LimitOutcome = { counter: limit.counter, count, max: limit.max, windowS: limit.windowS };
+  let retry = 'the limit allows no calls';
+  if (blockingMs !== undefined) {
+    outcome.retryAfterMs = Math.max(0, blockingMs + limit.windowMs - nowMs);
+    retry = `retry in ${formatDurationMs(outcome.retryAfterMs)}`;
+  }
+  const per = WINDOW_NAMES[limit.windowS] ?? `${limit.windowS}s`;
+  const reason = `rate limited: ${limit.max} calls per ${per} ${SCOPE_WORDS[limit.scope]} (counter ${limit.counter}); ${retry}`;
+  return { decision: 'rate_limited', rule: limit.rule, reason, risk, limit: outcome };
 }
 
 const HIDDEN_TEXT = (tool: string) => `denied by policy: tool "${tool}" is hidden`;

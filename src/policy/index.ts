@@ -10,6 +10,8 @@ export { formatProblems, formatPath } from './problems.js';
 export { classifyRisk } from './risk.js';
 export type { Counters, CounterSpec } from './counters.js';
 export { InMemoryCounters } from './counters.js';
+export type { SharedCounters, SharedAdmission, SharedLimits, LimitBackend, LimitFallback } from './shared-counters.js';
+export { LIMIT_FALLBACKS } from './shared-counters.js';
 export { PolicyEngine, type PolicyEngineOptions } from './engine.js';
 export { ReloadablePolicy, type ReloadOutcome } from './reload.js';
 export { policyToJson } from './serialize.js';

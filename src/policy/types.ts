@@ -46,6 +46,8 @@ export interface Decision {
   limit?: LimitOutcome;
   /** On `approval_required`: who decides a held call (enforce mode): the person at the client, or an operator. */
   approver?: Approver;
+  /** Only with shared limits (`--limits`): which counters decided this limited call. */
+  limitBackend?: 'redis' | 'local-fallback' | 'deny-fallback' | 'allow-fallback';
 }
 
 /** `user`: the person at the agent's client, asked through MCP elicitation; `operator`: decided on `warden serve`. */
