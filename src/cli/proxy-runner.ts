@@ -7,6 +7,8 @@ import { ErrorCodes, WardenError, createLogger, isLoopbackHost, systemClock, typ
 import { readEnv, resolveProxyConfig, type ProxyConfig, type ProxyFlags, type WardenEnv } from '../config/index.js';
 import { PolicyState, ServeApprovalGate, TokenDirectory, startHttpProxy, startStdioProxy, upstreamFactory, type ProxyDeps, type RelayApprovals, type RunningProxy } from '../proxy/index.js';
 import { Attr, argsAttributes, createTelemetry, type Telemetry } from '../telemetry/index.js';
+import type { RedisCounters } from '../limits/index.js';
+import type { SharedLimits } from '../policy/index.js';
 import { EXIT } from './exit-codes.js';
 import { holdYoungGeneration } from './young-generation.js';
 
@@ -28,14 +30,18 @@ export async function runProxy(command: string[], flags: ProxyFlags): Promise<nu
   });
   let running: RunningProxy | undefined;
   let stopWatching = () => {};
+  const shared = await sharedLimitsFor(config, logger);
   const shutdown = once(async () => {
     setTimeout(() => process.exit(process.exitCode ?? EXIT.OK), SHUTDOWN_GRACE_MS).unref();
     stopWatching();
     await running?.close();
     await telemetry.recorder.shutdown();
+    await shared?.counters.close();
   });
   try {
-    const policy = await PolicyState.load({ file: config.policyFile, modeOverride: config.mode, recorder: telemetry.recorder, logger });
+    const policy = await PolicyState.load({
+      file: config.policyFile, modeOverride: config.mode, recorder: telemetry.recorder, logger, ...(shared ? { sharedLimits: shared } : {}),
+    });
     running = await startFront(config, policy, telemetry, logger);
     holdYoungGeneration();
     stopWatching = policy.watch();
@@ -92,6 +98,20 @@ function approvalsFor(config: ProxyConfig, logger: Logger): RelayApprovals {
       return { text: recorded !== undefined ? String(recorded) : hash ? `sha256:${hash}` : `${attrs[Attr.ARGS_BYTES]} bytes (not recorded)`, hash };
     },
   };
+}
+
+/** How long start-up waits for the shared limit store; past it the fallback decides until Redis answers. */
+const LIMITS_CONNECT_WAIT_MS = 2_000;
+
+async function sharedLimitsFor(config: ProxyConfig, logger: Logger): Promise<(SharedLimits & { counters: RedisCounters }) | undefined> {
+  if (config.limits === undefined) return undefined;
+  // Loaded on use: ioredis is needed only with --limits.
+  const { RedisCounters, redactUrl } = await import('../limits/index.js');
+  const counters = new RedisCounters({ url: config.limits.url, timeoutMs: config.limits.timeoutMs, logger });
+  if (await counters.connect(LIMITS_CONNECT_WAIT_MS)) {
+    logger.info('rate-limit counters shared through Redis', { redis: redactUrl(config.limits.url), fallback: config.limits.fallback });
+  }
+  return { counters, name: 'redis', fallback: config.limits.fallback };
 }
 
 function proxyLogger(env: WardenEnv): Logger {

@@ -21,6 +21,10 @@ export interface WardenEnv {
   WARDEN_UPSTREAM_BEARER?: string;
   /** Key of the proxy's keyed argument hash (HMAC-SHA256), or use --args-hash-key-file. */
   WARDEN_ARGS_HASH_KEY?: string;
+  /** `warden proxy --limits`, `--limits-fallback`, `--limits-timeout`. */
+  WARDEN_LIMITS_URL?: string;
+  WARDEN_LIMITS_FALLBACK?: string;
+  WARDEN_LIMITS_TIMEOUT?: string;
 }
 
 const NAMES: ReadonlyArray<keyof WardenEnv> = [
@@ -30,6 +34,7 @@ const NAMES: ReadonlyArray<keyof WardenEnv> = [
   'WARDEN_UPSTREAM_BEARER',
   'WARDEN_ENGINE_MEMORY',
   'WARDEN_ARGS_HASH_KEY',
+  'WARDEN_LIMITS_URL', 'WARDEN_LIMITS_FALLBACK', 'WARDEN_LIMITS_TIMEOUT',
 ];
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): WardenEnv {

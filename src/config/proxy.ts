@@ -15,6 +15,12 @@ export const DEFAULT_PROXY_TIMEOUT = '60s';
 /** How long a call held for approval waits for a person before it ends as `expired`. */
 export const DEFAULT_APPROVAL_TIMEOUT = '5m';
 
+/** What a proxy does with a limited call while its shared limit store (`--limits`) cannot answer. */
+export const LIMIT_FALLBACKS = ['local', 'deny', 'allow'] as const;
+export type LimitFallback = (typeof LIMIT_FALLBACKS)[number];
+/** How long a decision waits for the shared limit store before the fallback decides. */
+export const DEFAULT_LIMITS_TIMEOUT = '50ms';
+
 /** Flags as commander hands them over (all strings). */
 export interface ProxyFlags {
   policy?: string;
@@ -37,6 +43,17 @@ export interface ProxyFlags {
   maxSessions?: string;
   maxSessionsPerAgent?: string;
   sessionIdle?: string;
+  limits?: string;
+  limitsFallback?: string;
+  limitsTimeout?: string;
+}
+
+/** `--limits`: grant, session and global counters kept in Redis, shared by every proxy using it. */
+export interface SharedLimitsConfig {
+  /** redis://[user:password@]host[:port][/db] or rediss://… */
+  url: string;
+  fallback: LimitFallback;
+  timeoutMs: number;
 }
 
 export type UpstreamConfig =
@@ -70,6 +87,8 @@ export interface ProxyConfig {
   argsHashKey: Buffer | undefined;
   /** `--listen` session bounds (trust rule 4). */
   sessionLimits: { maxSessions: number; maxSessionsPerAgent: number; idleMs: number };
+  /** Undefined without `--limits`/WARDEN_LIMITS_URL: counters are the process's own. */
+  limits: SharedLimitsConfig | undefined;
 }
 
 /**
@@ -87,6 +106,7 @@ export const DEFAULT_SESSION_LIMITS = { maxSessions: 256, maxSessionsPerAgent: 3
 export const SCRUBBED_ENV_PREFIXES = ['WARDEN_', 'OTEL_'] as const;
 
 const ModeSchema = z.enum(['audit', 'enforce']);
+const LimitFallbackSchema = z.enum(LIMIT_FALLBACKS);
 const RecordArgsSchema = z.enum(RECORD_ARGS_MODES);
 
 function invalid(message: string, hint?: string): WardenError {
@@ -124,6 +144,25 @@ export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: Wa
       idleMs: flags.sessionIdle === undefined ? DEFAULT_SESSION_LIMITS.idleMs : parsePositiveDuration(flags.sessionIdle, '--session-idle'),
     },
     approvalsUrl: new URL(checkUrl(flags.approvalsUrl ?? otlpTracesUrl, flags.approvalsUrl ? '--approvals-url' : 'the OTLP endpoint')).origin,
+    limits: resolveSharedLimits(flags, env),
+  };
+}
+
+export function resolveSharedLimits(flags: ProxyFlags, env: WardenEnv): SharedLimitsConfig | undefined {
+  const url = flags.limits ?? env.WARDEN_LIMITS_URL;
+  if (url === undefined) return undefined;
+  const what = flags.limits === undefined ? 'WARDEN_LIMITS_URL' : '--limits';
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw invalid(`${what} is not a URL: "${url}"`, 'e.g. --limits redis://127.0.0.1:6379');
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw invalid(`${what} must be a redis:// or rediss:// URL, got "${protocol}"`);
+  return {
+    url,
+    fallback: parseEnum(LimitFallbackSchema, flags.limitsFallback ?? env.WARDEN_LIMITS_FALLBACK ?? 'local', '--limits-fallback'),
+    timeoutMs: parsePositiveDuration(flags.limitsTimeout ?? env.WARDEN_LIMITS_TIMEOUT ?? DEFAULT_LIMITS_TIMEOUT, '--limits-timeout'),
   };
 }
 

@@ -48,6 +48,8 @@ export class RedisCounters implements SharedCounters {
     });
     // Failures are reported once per outage by admit(); ioredis would otherwise print each retry.
     this.redis.on('error', () => {});
+    // Load the script on every (re)connect so the first decision after an outage is one round trip.
+    this.redis.on('ready', () => void this.redis.script('LOAD', ADMIT_SCRIPT).catch(() => {}));
   }
 
   /** Connects, waiting at most `waitMs`; false (and one warning) when Redis is not there yet. */

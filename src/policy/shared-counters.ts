@@ -5,6 +5,7 @@
  * "refused calls consume nothing" rule as `InMemoryCounters`. The store does the I/O; the
  * engine stays pure.
  */
+import type { LimitFallback } from '../config/proxy.js';
 import type { Result } from '../core/result.js';
 import type { CounterSpec } from './counters.js';
 import type { Decision } from './types.js';
@@ -30,9 +31,6 @@ export interface SharedCounters {
   admit(specs: readonly CounterSpec[], ids: readonly string[], callMs: number): Promise<Result<SharedAdmission, string>>;
 }
 
-/** What a proxy does with a limited call while its shared store cannot answer. */
-export const LIMIT_FALLBACKS = ['local', 'deny', 'allow'] as const;
-export type LimitFallback = (typeof LIMIT_FALLBACKS)[number];
 
 /** Which counters decided a limited call (`warden.limit.backend` on its span). */
 export type LimitBackend = NonNullable<Decision['limitBackend']>;

@@ -8,6 +8,7 @@ export const RpcError = {
   INVALID_REQUEST: -32600,
   CONNECTION_CLOSED: -32000,
   REQUEST_TIMEOUT: -32001,
+  INTERNAL_ERROR: -32603,
 } as const;
 
 export function errorResponse(id: RequestId, code: number, message: string): JSONRPCMessage {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import { ErrorCodes, WardenError, err, ok, type Logger, type Result } from '../core/index.js';
 import {
-  PolicyEngine, ReloadablePolicy, formatProblems, parsePolicyText, type CompiledPolicy, type PolicyMode,
+  PolicyEngine, ReloadablePolicy, formatProblems, parsePolicyText, type CompiledPolicy, type Decision, type PolicyMode, type SharedLimits, type ToolCall,
 } from '../policy/index.js';
 import type { DecisionRecorder } from '../telemetry/index.js';
 
@@ -15,6 +15,8 @@ export interface PolicyStateOptions {
   modeOverride: PolicyMode | undefined;
   recorder: DecisionRecorder;
   logger: Logger;
+  /** `--limits`: counters shared through a store (Redis); absent, the process's own. */
+  sharedLimits?: SharedLimits;
 }
 
 /**
@@ -26,10 +28,19 @@ export class PolicyState {
   readonly engine: PolicyEngine;
   private readonly reloadable: ReloadablePolicy;
   private watching = false;
+  /**
+   * Decides one call. On the process's own counters the answer is immediate; with shared
+   * limits a limited call waits for the store (bounded by its timeout). Chosen once here so
+   * the local path pays nothing for the shared one.
+   */
+  readonly decide: (call: ToolCall) => Decision | Promise<Decision>;
 
   private constructor(initial: CompiledPolicy, private readonly opts: PolicyStateOptions) {
     this.engine = new PolicyEngine(initial);
     this.reloadable = new ReloadablePolicy(initial, { engine: this.engine });
+    const shared = opts.sharedLimits;
+    const engine = this.engine;
+    this.decide = shared === undefined ? (call) => engine.decide(call) : (call) => engine.decideShared(call, shared);
   }
 
   static async load(opts: PolicyStateOptions): Promise<PolicyState> {

@@ -2,7 +2,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { formatDurationMs, type Clock, type Logger } from '../core/index.js';
 import { ApprovalHolds, type RelayApprovals } from './approval-relay.js';
-import { isEnforced, type ToolAnnotations } from '../policy/index.js';
+import { isEnforced, type Decision, type ToolAnnotations } from '../policy/index.js';
 import {
   ERROR_TYPE_CANCELLED, ErrorType, PROTOCOL_RULE, type CallContext, type DecisionRecorder, type OpenToolCallSpan,
   type OpenToolsListSpan, type ToolCallStart, type ToolInventoryEntry,
@@ -146,7 +146,29 @@ export class McpRelay {
     const tool = typeof params.name === 'string' ? params.name : '';
     const ctx = this.refreshCtx();
     const args = params.arguments;
-    const decision = this.opts.policy.engine.decide({ tsMs: this.opts.clock.nowMs(), agent: ctx.agent, tool, args, session: ctx.sessionId });
+    const decided = this.opts.policy.decide({ tsMs: this.opts.clock.nowMs(), agent: ctx.agent, tool, args, session: ctx.sessionId });
+    if (decided instanceof Promise) return this.awaitDecision(decided, message, id);
+    this.actOn(decided, message, id);
+  }
+
+  /** With shared limits (`--limits`) a limited call's decision arrives later; the session may have closed meanwhile. */
+  private awaitDecision(decided: Promise<Decision>, message: Message, id: RequestId): void {
+    decided.then(
+      (decision) => {
+        if (!this.closed) this.guard(() => this.actOn(decision, message, id));
+      },
+      (error: unknown) => {
+        this.opts.logger.error('proxy failed to decide a call', { error: String(error) });
+        if (!this.closed) this.toAgent(errorResponse(id, RpcError.INTERNAL_ERROR, 'warden could not decide this call'), id);
+      },
+    );
+  }
+
+  private actOn(decision: Decision, message: Message, id: RequestId): void {
+    const params = message.params ?? {};
+    const tool = typeof params.name === 'string' ? params.name : '';
+    const args = params.arguments;
+    const ctx = this.ctx;
     const enforced = isEnforced(decision.decision, ctx.mode);
     const start: ToolCallStart = { tool, requestId: id, args, decision, enforced };
     const span = this.opts.recorder.toolCall(ctx, start);

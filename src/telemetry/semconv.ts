@@ -38,6 +38,8 @@ export const Attr = {
   LIMIT_COUNT: 'warden.limit.count',
   LIMIT_MAX: 'warden.limit.max',
   LIMIT_WINDOW_S: 'warden.limit.window_s',
+  /** With `--limits`: which counters decided a limited call (redis, local-fallback, deny-fallback, allow-fallback). */
+  LIMIT_BACKEND: 'warden.limit.backend',
   UPSTREAM: 'warden.upstream',
   TOOLS: 'warden.tools',
   /** On a call held for approval (enforce mode, `action: approve`). */

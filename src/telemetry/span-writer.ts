@@ -113,4 +113,5 @@ function setDecisionAttributes(span: Span, decision: Decision, enforced: boolean
     span.setAttribute(Attr.LIMIT_MAX, decision.limit.max);
     span.setAttribute(Attr.LIMIT_WINDOW_S, decision.limit.windowS);
   }
+  if (decision.limitBackend !== undefined) span.setAttribute(Attr.LIMIT_BACKEND, decision.limitBackend);
 }

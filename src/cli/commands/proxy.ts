@@ -31,6 +31,9 @@ export function registerProxyCommand(program: Command): void {
     .option('--session-idle <duration>', `with --listen: close a session idle this long (default ${DEFAULT_SESSION_LIMITS.idleMs / 60_000}m)`)
     .option('--approval-timeout <duration>', 'enforce mode: how long a call to an `action: approve` tool waits for a person', '5m')
     .option('--approvals-url <url>', 'the warden serve where operators decide approvals (default: the OTLP endpoint\'s origin)')
+    .option('--limits <url>', 'share rate-limit counters with every proxy using this Redis: redis://[:password@]host:6379 or rediss://… (or WARDEN_LIMITS_URL)')
+    .option('--limits-fallback <how>', 'while Redis cannot answer: local (per-process counters) | deny | allow (default local; or WARDEN_LIMITS_FALLBACK)')
+    .option('--limits-timeout <duration>', 'how long a decision waits for Redis before the fallback decides (default 50ms; or WARDEN_LIMITS_TIMEOUT)')
     .addHelpText('after', '\nExamples:\n  warden proxy --policy policy.json --agent nightly-batch -- npx -y @avi-total-recall/total-recall\n  warden proxy --listen 127.0.0.1:7331 --tokens tokens.json --upstream-url http://127.0.0.1:3001/mcp')
     .action(async (command: string[], flags: ProxyFlags) => {
       // Loaded on use: the MCP SDK and the OTel SDK are the proxy's alone.

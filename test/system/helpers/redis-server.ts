@@ -15,6 +15,9 @@ export interface TestRedis {
   /** Starts it again after stop(), on the same port (its data is gone: persistence is off). */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open and nothing answers (a hung Redis). */
+  pause(): void;
+  resume(): void;
   /** Stops it and removes its directory. */
   dispose(): Promise<void>;
 }
@@ -28,6 +31,7 @@ export async function startRedis(args: string[] = []): Promise<TestRedis> {
     const running = child;
     child = undefined;
     if (running === undefined || running.exitCode !== null) return;
+    running.kill('SIGCONT');
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;
@@ -48,6 +52,8 @@ export async function startRedis(args: string[] = []): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     dispose: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
