@@ -120,6 +120,9 @@ test('compose: example agents run the proxy with the example policy and export t
       assert.equal(target.hostname, 'otel-collector');
     } else {
       assert.equal(`${target.hostname}:${target.port}`, `warden:${port}`, `${name}: exports to warden serve`);
+      // The proxies share their rate limits through the compose Redis.
+      assert.equal(config.limits && new URL(config.limits.url).hostname, 'redis', `${name}: --limits`);
+      assert.ok(services.redis?.image?.startsWith('redis:'), 'a redis service');
     }
   }
   assert.equal(await main(['policy', 'check', join(ROOT, 'examples/compose/policy.json')]), 0);
