@@ -63,16 +63,7 @@ export class PolicyEngine {
   }
 
   decide(call: ToolCall): Decision {
-    const view = this.viewFor(call.agent);
-    const entry = view.tools.get(call.tool);
-    const risk = this.riskFor(entry, call.tool);
-    const refused = this.refusal(call, view, entry, risk);
-    if (refused !== undefined) return refused;
-    const limits = entry === undefined ? view.allTools.limits : entry.limits;
-    if (limits.length === 0) return allowed(view, entry, risk);
-    const admitted = this.admit(call, limits, risk);
-    if ('decision' in admitted) return admitted;
-    return allowed(view, entry, risk, admitted);
+    return this.route(call, undefined) as Decision;
   }
 
   /**
@@ -81,6 +72,11 @@ export class PolicyEngine {
    * the store cannot answer, its fallback decides (local counters, refuse, or allow).
    */
   decideShared(call: ToolCall, shared: SharedLimits): Decision | Promise<Decision> {
+    return this.route(call, shared);
+  }
+
+  /** Synchronous whenever `shared` is undefined or the call has no limits. */
+  private route(call: ToolCall, shared: SharedLimits | undefined): Decision | Promise<Decision> {
     const view = this.viewFor(call.agent);
     const entry = view.tools.get(call.tool);
     const risk = this.riskFor(entry, call.tool);
@@ -88,7 +84,10 @@ export class PolicyEngine {
     if (refused !== undefined) return refused;
     const limits = entry === undefined ? view.allTools.limits : entry.limits;
     if (limits.length === 0) return allowed(view, entry, risk);
-    return this.admitShared(call, limits, shared, view, entry, risk);
+    if (shared !== undefined) return this.admitShared(call, limits, shared, view, entry, risk);
+    const admitted = this.admit(call, limits, risk);
+    if ('decision' in admitted) return admitted;
+    return allowed(view, entry, risk, admitted);
   }
 
   private async admitShared(
