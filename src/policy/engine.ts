@@ -132,7 +132,7 @@ export class PolicyEngine {
     const refused = this.checkConditions(call, entry, view, risk);
     if (refused !== undefined) return refused;
     if (entry?.action === 'approve') {
-      return { decision: 'approval_required', rule: entry.rule, reason: entry.approveReason, risk };
+      return { decision: 'approval_required', rule: entry.rule, reason: entry.approveReason, risk, approver: entry.approver };
     }
     return undefined;
   }

@@ -49,3 +49,9 @@ test(`a value over ${MAX_REGEX_INPUT_CHARS} characters fails closed: deny_if den
   assert.equal(decide(engine, 'deny', { q: 'x'.repeat(100) }).decision, 'allow');
   assert.equal(decide(engine, 'need', { q: 'ok'.padEnd(100, 'x') }).decision, 'allow');
 });
+
+test('an approve tool\'s decision says who decides it (approver), default operator', () => {
+  const engine = engineFor({ version: '1', default: 'allow', tools: { a: { action: 'approve', approver: 'user' }, b: { action: 'approve' } } });
+  assert.equal(decide(engine, 'a', {}).approver, 'user');
+  assert.equal(decide(engine, 'b', {}).approver, 'operator');
+});
