@@ -5,5 +5,5 @@ export * from './duration.js';
 export * from './hash.js';
 export * from './ids.js';
 export * from './logger.js';
-export * from './protobuf.js';
+export * from './protobuf/index.js';
 export * from './net.js';

@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { eventually } from '../helpers/eventually.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const API = 'http://127.0.0.1:4318';
@@ -35,14 +36,6 @@ async function getJson(path: string): Promise<unknown> {
   return res.json();
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 /** Every span the receiver accepted has been written (the writer batches for up to a second). */
 async function drained(): Promise<boolean> {
@@ -59,13 +52,13 @@ test('the README workflow runs as written: serve, audit, suggest, simulate, chec
     for (const line of workflowLines()) {
       if (line.endsWith('&')) {
         serve = spawn('bash', ['-c', `exec ${line.slice(0, -1)}`], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
-        await waitFor(`${line} to be ready`, async () => (await fetch(`${API}/readyz`)).status === 200);
+        await eventually(`${line} to be ready`, async () => (await fetch(`${API}/readyz`)).status === 200, { timeoutMs: 30_000, intervalMs: 200 });
         continue;
       }
       const run = spawnSync('bash', ['-c', line], { cwd, env, encoding: 'utf8', timeout: 90_000 });
       assert.equal(run.status, 0, `README line failed: ${line}\n${run.stdout}\n${run.stderr}`);
       outputs.push(run.stdout);
-      await waitFor('the receiver to drain', drained);
+      await eventually('the receiver to drain', drained, { timeoutMs: 30_000, intervalMs: 200 });
     }
     const anomalies = outputs.find((o) => o.includes('"anomalies"'));
     assert.match(anomalies ?? '', /"type":"lifecycle_violation"[^}]*"agent":"runaway"|"agent":"runaway"[^}]*"type":"lifecycle_violation"/);

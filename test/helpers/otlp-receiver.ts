@@ -80,11 +80,8 @@ export class OtlpReceiver {
     return this.spans.filter((s) => s.name === name);
   }
 
-  async waitFor(predicate: (spans: DecodedSpan[]) => boolean, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.spans)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for spans; have ${this.spans.length}: ${this.spans.map((s) => s.name).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  /** What has arrived so far, for a timeout message. */
+  describe(): string {
+    return `have ${this.spans.length} spans: ${this.spans.map((s) => s.name).join(', ')}`;
   }
 }

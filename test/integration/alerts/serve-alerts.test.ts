@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWardenError } from '../../../src/core/index.js';
-import { deadPort, startReceiver, waitFor, type Receiver } from '../../unit/alerts/receivers.js';
+import { deadPort, startReceiver, type Receiver } from '../../helpers/webhook-receivers.js';
 import { newDatabase, proxyTelemetry, recordCall, startWarden, traffic, writeTemp, type ServeHandle } from './harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const OPS_TOKEN = 'ops-Secret-Token-0123456789';
 const SLACK_SECRET = 'SlackHookSecret0123456789abcdef';
@@ -57,7 +58,7 @@ rules:
   // 60/min, half the threshold: never alerts.
   const calm = traffic(recorder, { agent: 'interactive', tool: 'session_close', risk: 'write', session: 's2' }, 1_000);
   try {
-    await waitFor(() => hook.received.length > 0 && slack.received.length > 0 && am.received.length > 0, 15_000, 'firing on every receiver');
+    await eventually('firing on every receiver', () => hook.received.length > 0 && slack.received.length > 0 && am.received.length > 0, { timeoutMs: 15_000 });
     const firedAfterMs = (hook.received[0]?.atMs ?? 0) - (runaway.firstAtMs() ?? 0);
     assert.ok(firedAfterMs < 5_000, `fired ${firedAfterMs} ms after the first runaway call`);
 
@@ -83,7 +84,7 @@ rules:
 
     // The agent stops: exactly one resolved per receiver.
     runaway.stop();
-    await waitFor(() => hook.received.length >= 2 && slack.received.length >= 2 && am.received.length >= 2, 15_000, 'resolved on every receiver');
+    await eventually('resolved on every receiver', () => hook.received.length >= 2 && slack.received.length >= 2 && am.received.length >= 2, { timeoutMs: 15_000 });
     await new Promise((r) => setTimeout(r, 1_000));
     assert.deepEqual([statuses(hook), statuses(slack), statuses(am)], [['firing', 'resolved'], ['firing', 'resolved'], ['firing', 'resolved']]);
     const amResolved = (am.received[1]?.body as Array<{ endsAt: string; labels: Record<string, string> }>)[0];
@@ -96,7 +97,7 @@ rules:
     assert.deepEqual([hook.received.length, slack.received.length, am.received.length], [2, 2, 2]);
 
     // The API: states, every delivery result, and no secret anywhere.
-    await waitFor(() => logs.some((l) => l.includes('alert notification failed') && l.includes('status=resolved')), 5_000, 'the dead target to give up on the resolved message');
+    await eventually('the dead target to give up on the resolved message', () => logs.some((l) => l.includes('alert notification failed') && l.includes('status=resolved')), { timeoutMs: 5_000 });
     const api = await getAlerts(h);
     assert.equal(api.json.alerts.find((a: any) => a.agent === 'nightly-batch')?.status, 'resolved');
     assert.ok(!api.json.alerts.some((a: any) => a.agent === 'interactive'), 'the calm agent never alerted');
@@ -139,13 +140,13 @@ rules:
   try {
     for (let i = 0; i < 12; i += 1) recordCall(recorder, { agent: 'looper', tool: 'session_close', risk: 'write', session: 'sess-1' });
     await recorder.forceFlush();
-    await waitFor(() => hook.received.length >= 1, 15_000, 'the anomaly alert');
+    await eventually('the anomaly alert', () => hook.received.length >= 1, { timeoutMs: 15_000 });
     const body = hook.received[0]?.body as { status: string; alerts: Array<{ rule: string; agent: string; summary: string; severity: string }> };
     assert.equal(body.status, 'firing');
     assert.equal(body.alerts[0]?.rule, 'lifecycle');
     assert.equal(body.alerts[0]?.agent, 'looper');
     assert.match(body.alerts[0]?.summary ?? '', /lifecycle_violation; worst critical\): looper called session_close more than once in 1 session\(s\), 11 extra call\(s\), up to 12 in one session/);
-    await waitFor(() => hook.received.length >= 2, 15_000, 'resolution once the anomaly is older than 3 s');
+    await eventually('resolution once the anomaly is older than 3 s', () => hook.received.length >= 2, { timeoutMs: 15_000 });
     assert.equal((hook.received[1]?.body as { status: string }).status, 'resolved');
 
     // The route validates its query and is in the OpenAPI document.

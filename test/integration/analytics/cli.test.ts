@@ -10,6 +10,7 @@ import { startServe, type RunningServe } from '../../../src/cli/serve-runner.js'
 import { resolveServeConfig } from '../../../src/config/index.js';
 import { ChdbDriver, migrate } from '../../../src/storage/index.js';
 import { testDataDir, uniqueDatabase } from '../../helpers/store.js';
+import { eventually } from '../../helpers/eventually.js';
 import { generateWorkload, type Workload } from '../../../examples/workload/generate.js';
 import { insertWorkloadDirect, postWorkloadOtlp } from '../../../examples/workload/writers.js';
 
@@ -51,12 +52,12 @@ after(async () => {
 
 test('suggest through a running serve, then policy check and simulate on the file', async () => {
   let result: { code: number; stdout: string; stderr: string } | undefined;
-  for (let i = 0; i < 100; i++) {
-    // Point the store flags at an empty database: only the API path can see the workload.
-    result = await run(['suggest', '--api', serve.url, '--since', '5d', '--json', '--clickhouse-database', uniqueDatabase('unused')]);
-    if (result.code === 0 && Object.keys(JSON.parse(result.stdout).policy.tools ?? {}).length >= 6) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // Point the store flags at an empty database: only the API path can see the workload.
+  const suggest = async () => (result = await run(['suggest', '--api', serve.url, '--since', '5d', '--json', '--clickhouse-database', uniqueDatabase('unused')]));
+  await eventually('a suggestion covering six tools', async () => {
+    const r = await suggest();
+    return r.code === 0 && Object.keys(JSON.parse(r.stdout).policy.tools ?? {}).length >= 6;
+  }, { timeoutMs: 20_000, intervalMs: 100, detail: () => result?.stderr ?? '' });
   assert.ok(result);
   assert.equal(result.code, 0, result.stderr);
   const body = JSON.parse(result.stdout);

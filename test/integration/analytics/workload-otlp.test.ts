@@ -10,6 +10,7 @@ import { testDataDir, uniqueDatabase } from '../../helpers/store.js';
 import { DAY_MS, generateWorkload, scoreDetection, type Workload } from '../../../examples/workload/generate.js';
 import { postWorkloadOtlp } from '../../../examples/workload/writers.js';
 import { bruteForceRates } from './brute-force.js';
+import { eventually } from '../../helpers/eventually.js';
 
 let serve: RunningServe;
 let w: Workload;
@@ -29,12 +30,8 @@ before(async () => {
   w = generateWorkload({ seed: 11, endMs: Math.floor(Date.now() / 60_000) * 60_000, days: 7 });
   await postWorkloadOtlp(serve.url, w);
   const table = qualified(serve.queryStore.database, Tables.TOOL_CALLS);
-  for (let i = 0; i < 200; i++) {
-    const [row] = await serve.queryStore.query<{ n: number }>(`SELECT count() AS n FROM ${table} FINAL`);
-    if (row?.n === w.calls.length) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the workload did not arrive in tool_calls');
+  const stored = async () => (await serve.queryStore.query<{ n: number }>(`SELECT count() AS n FROM ${table} FINAL`))[0]?.n;
+  await eventually('the workload in tool_calls', async () => (await stored()) === w.calls.length, { intervalMs: 50 });
 });
 
 after(async () => {

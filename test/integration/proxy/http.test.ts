@@ -12,6 +12,7 @@ import { sha256Hex } from '../../../src/core/index.js';
 import { OtlpReceiver } from '../../helpers/otlp-receiver.js';
 import { EVERYTHING_SERVER, FULL_CLIENT_CAPS } from '../../helpers/proxy-harness.js';
 import { WARDEN_BIN, freePort, spawnProcess, type Spawned } from '../../helpers/processes.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const root = mkdtempSync(join(tmpdir(), 'warden-proxy-http-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -66,7 +67,7 @@ describe('warden proxy --listen (Streamable HTTP front)', () => {
       assert.equal(hijack.status, 404, 'another agent cannot use this session');
 
       await a.client.close();
-      await receiver.waitFor((s) => s.some((x) => x.name === 'tools/call task_list'));
+      await eventually('spans at the receiver', () => receiver.spans.some((x) => x.name === 'tools/call task_list'), { detail: () => receiver.describe() });
       const span = receiver.named('tools/call task_list')[0];
       assert.equal(span?.attributes['gen_ai.agent.id'], 'nightly-batch');
       assert.equal(span?.attributes['network.transport'], 'tcp');
@@ -87,7 +88,7 @@ describe('warden proxy --listen (Streamable HTTP front)', () => {
       await a.client.connect(a.transport);
       await a.client.callTool({ name: 'load_context', arguments: { message: 'hello' } });
       await a.client.close();
-      await receiver.waitFor((s) => s.some((x) => x.name === 'tools/call load_context'));
+      await eventually('spans at the receiver', () => receiver.spans.some((x) => x.name === 'tools/call load_context'), { detail: () => receiver.describe() });
       assert.equal(receiver.named('tools/call load_context')[0]?.attributes['gen_ai.agent.id'], 'cursor-agent');
     } finally {
       await proc.stop();

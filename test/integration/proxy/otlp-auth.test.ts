@@ -11,6 +11,7 @@ import { resolveOtlpHeaders } from '../../../src/config/index.js';
 import { Tables } from '../../../src/storage/index.js';
 import { countRows, startTestServe } from '../ingest/serve-helpers.js';
 import { WARDEN_BIN, freePort } from '../../helpers/processes.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const root = mkdtempSync(join(tmpdir(), 'warden-otlp-auth-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -38,13 +39,6 @@ async function runCalls(port: number, env: Record<string, string>, calls: number
   await client.close();
 }
 
-async function waitForRows(count: () => Promise<number>, expected: number): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  let n = 0;
-  while (Date.now() < deadline && (n = await count()) < expected) await new Promise((r) => setTimeout(r, 200));
-  return n;
-}
-
 test('live exports carry the token; spans spooled while serve was down are delivered with it too', { timeout: 90_000 }, async () => {
   const port = await freePort();
   // serve is not up yet: the proxy's spans go to its spool.
@@ -56,7 +50,8 @@ test('live exports carry the token; spans spooled while serve was down are deliv
     // A second proxy run while serve is up: live exports, token from WARDEN_API_TOKEN.
     await runCalls(port, { WARDEN_API_TOKEN: TOKEN }, 2);
     const count = () => countRows(serve, Tables.TOOL_CALLS, 'agent = {a:String}', { a: 'tokened' });
-    assert.equal(await waitForRows(count, 5), 5, 'three spooled + two live calls, each once');
+    await eventually('five rows', async () => (await count()) >= 5, { timeoutMs: 20_000, intervalMs: 200 });
+    assert.equal(await count(), 5, 'three spooled + two live calls, each once');
 
     // Without the token serve answers 401: the spans stay in the spool instead of being dropped.
     const spool = join(root, `spool-${port}`);

@@ -10,6 +10,7 @@ import { canonicalJson, sha256Hex } from '../../../src/core/index.js';
 import { OtlpReceiver } from '../../helpers/otlp-receiver.js';
 import { MEMORY_SERVER } from '../../helpers/proxy-harness.js';
 import { WARDEN_BIN } from '../../helpers/processes.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const root = mkdtempSync(join(tmpdir(), 'warden-proxy-it-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ describe('warden proxy as a child process (stdio ↔ stdio), spans to a local OT
     } finally {
       await client.close();
     }
-    await receiver.waitFor((s) => s.length >= 3);
+    await eventually('spans at the receiver', () => receiver.spans.length >= 3, { detail: () => receiver.describe() });
     await receiver.down();
     assert.equal(execFileSync('ps', ['-eo', 'args']).toString().includes(marker), false, 'the upstream child has ended');
 
@@ -102,16 +103,14 @@ describe('warden proxy as a child process (stdio ↔ stdio), spans to a local OT
         const result = await client.callTool({ name: 'read_graph', arguments: {} });
         assert.equal(result.isError, undefined, 'calls succeed while telemetry is down');
       }
-      const deadline = Date.now() + 10_000;
-      while (!readdirSync(spoolDir).some((n) => n.endsWith('.otlp')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(readdirSync(spoolDir).some((n) => n.endsWith('.otlp')), 'spans were spooled');
+      await eventually('spans spooled while telemetry is down', () => readdirSync(spoolDir).some((n) => n.endsWith('.otlp')), { intervalMs: 50 });
       await receiver.up();
-      await receiver.waitFor((s) => s.length >= 4);
+      await eventually('spans at the receiver', () => receiver.spans.length >= 4, { detail: () => receiver.describe() });
       await client.callTool({ name: 'search_nodes', arguments: { query: 'x' } });
     } finally {
       await client.close();
     }
-    await receiver.waitFor((s) => s.length >= 5);
+    await eventually('spans at the receiver', () => receiver.spans.length >= 5, { detail: () => receiver.describe() });
     await new Promise((r) => setTimeout(r, 200));
     await receiver.down();
     assert.equal(receiver.spans.length, 5);
@@ -128,13 +127,7 @@ describe('warden proxy as a child process (stdio ↔ stdio), spans to a local OT
       [process.execPath, '--import', 'tsx', 'examples/total-recall-server.ts'],
       { WARDEN_LOG_LEVEL: 'info' },
     );
-    const waitStderr = async (pattern: RegExp) => {
-      const deadline = Date.now() + 10_000;
-      while (!pattern.test(stderr())) {
-        if (Date.now() > deadline) throw new Error(`no ${pattern} on stderr:\n${stderr()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const waitStderr = (pattern: RegExp) => eventually(`${pattern} on stderr`, () => pattern.test(stderr()), { detail: () => stderr() });
     try {
       await client.connect(transport);
       assert.equal((await client.callTool({ name: 'doctor', arguments: {} })).isError, undefined);
@@ -150,7 +143,7 @@ describe('warden proxy as a child process (stdio ↔ stdio), spans to a local OT
     } finally {
       await client.close();
     }
-    await receiver.waitFor((s) => s.filter((x) => x.name === 'warden.policy.reload').length >= 2);
+    await eventually('spans at the receiver', () => receiver.spans.filter((x) => x.name === 'warden.policy.reload').length >= 2, { detail: () => receiver.describe() });
     await receiver.down();
     // The file watcher may see the same change as SIGHUP; a rejection can then be reported twice.
     const events = receiver.named('warden.policy.reload').map((s) => s.events[0]?.name);

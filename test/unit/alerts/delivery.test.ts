@@ -5,7 +5,8 @@ import {
   TargetQueue, fingerprintOf, parseAlertsText, stepAlerts, groupNotifications,
   type AlertConfig, type AlertTarget, type DeliveryOutcome, type DeliveryOptions, type NotificationGroup,
 } from '../../../src/alerts/index.js';
-import { deadPort, startReceiver, waitFor } from './receivers.js';
+import { deadPort, startReceiver } from '../../helpers/webhook-receivers.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const FAST: DeliveryOptions = { maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 1_000, timeoutMs: 1_000, maxQueue: 10 };
 
@@ -42,7 +43,7 @@ test('each receiver type gets its own payload shape', async () => {
     });
     const outcomes: DeliveryOutcome[] = [];
     for (const g of groups(cfg)) queue(g.target, FAST, outcomes).enqueue(g);
-    await waitFor(() => outcomes.length === 3, 5_000, 'three deliveries');
+    await eventually('three deliveries', () => outcomes.length === 3, { timeoutMs: 5_000 });
     assert.deepEqual(outcomes.map((o) => o.result), ['delivered', 'delivered', 'delivered']);
 
     const w = hook.received[0];
@@ -85,7 +86,7 @@ test('a failing receiver is retried with growing backoff until it answers', asyn
     const [g] = groups(cfg);
     assert.ok(g);
     queue(g.target, { ...FAST, initialBackoffMs: 200 }, outcomes).enqueue(g);
-    await waitFor(() => outcomes.length === 1, 5_000, 'delivery');
+    await eventually('delivery', () => outcomes.length === 1, { timeoutMs: 5_000 });
     assert.equal(outcomes[0]?.result, 'delivered');
     assert.equal(outcomes[0]?.attempts, 3);
     assert.equal(flaky.received.length, 3);
@@ -116,9 +117,9 @@ test('a dead receiver is retried up to the bound, never stalls another receiver,
       q.enqueue(g);
       return q;
     });
-    await waitFor(() => healthy.received.length === 1, 2_000, 'the healthy receiver');
+    await eventually('the healthy receiver', () => healthy.received.length === 1, { timeoutMs: 2_000 });
     assert.ok(Date.now() - started < 1_000, 'the healthy receiver got its message while the dead one was still being retried');
-    await waitFor(() => outcomes.length === 2, 10_000, 'both outcomes');
+    await eventually('both outcomes', () => outcomes.length === 2, { timeoutMs: 10_000 });
     const dead = outcomes.find((o) => o.group.target.name === 'dead');
     assert.equal(dead?.result, 'failed');
     assert.equal(dead?.attempts, FAST.maxAttempts);
@@ -143,7 +144,7 @@ test('a 4xx answer is not retried; a full queue drops the oldest and says so', a
     const [g] = groups(cfg);
     assert.ok(g);
     queue(g.target, FAST, outcomes).enqueue(g);
-    await waitFor(() => outcomes.length === 1, 3_000, 'delivery');
+    await eventually('delivery', () => outcomes.length === 1, { timeoutMs: 3_000 });
     assert.deepEqual([outcomes[0]?.result, outcomes[0]?.attempts, outcomes[0]?.httpStatus, outcomes[0]?.error], ['failed', 1, 400, 'HTTP 400']);
 
     const deadCfg = config({ ops: `{ type: webhook, url: "http://127.0.0.1:${port}/hook" }` });
@@ -154,7 +155,7 @@ test('a 4xx answer is not retried; a full queue drops the oldest and says so', a
     q.enqueue(dg); // being delivered
     q.enqueue(dg); // waiting
     q.enqueue(dg); // pushes the waiting one out
-    await waitFor(() => dropped.length === 1, 1_000, 'a drop');
+    await eventually('a drop', () => dropped.length === 1, { timeoutMs: 1_000 });
     assert.equal(dropped[0]?.result, 'dropped');
     assert.match(dropped[0]?.error ?? '', /queue for target ops is full \(1\)/);
     await q.close(50);

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeOtlpTraces, encodeExportResponse, encodeStatus, type OtelTraceRow } from '../../../src/ingest/index.js';
-import { asJson, asProtobuf, hrTimeNs, sdkSpans } from './sdk-spans.js';
-import { encode, hex, kv, request, type Field } from './proto-encode.js';
+import { asJson, asProtobuf, hrTimeNs, sdkSpans } from '../../helpers/sdk-otlp-bodies.js';
+import { encode, hex, kv, request, type Field } from '../../helpers/proto-encode.js';
 
 const PROTO = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';

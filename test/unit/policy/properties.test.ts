@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compilePolicy, isEnforced, PolicyEngine, policyToJson, ReloadablePolicy, type CompiledLimit, type CompiledPolicy, type Decision, type ToolCall } from '../../../src/policy/index.js';
-import { PROPERTY_POLICY, randomCalls } from './random-calls.js';
+import { PROPERTY_POLICY, randomCalls } from '../../helpers/random-calls.js';
 
 const SEEDS = [1, 7, 42, 2026, 99991];
 const CALLS = 20_000;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CallLineEvaluator, compilePolicy, PolicyEngine, TimestampParser } from '../../../src/policy/index.js';
-import { seededRandom } from './random-calls.js';
+import { seededRandom } from '../../helpers/random-calls.js';
 
 function evaluator(mode: 'audit' | 'enforce' = 'audit'): CallLineEvaluator {
   const policy = compilePolicy({ version: '1', default: 'deny', tools: { t: { limits: [{ counter: 'c"q', window: 'second', max: 1 }] } } });

@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { createLogger, silentLogger } from '../../../src/core/index.js';
 import { DiskSpool, SpoolingOtlpExporter, createTelemetry, type CallContext, type DeliveryOutcome } from '../../../src/telemetry/index.js';
 import { OtlpReceiver } from '../../helpers/otlp-receiver.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const root = mkdtempSync(join(tmpdir(), 'warden-spool-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -79,10 +80,10 @@ describe('spooling OTLP export (real OTel SDK, OTLP/HTTP protobuf to a real rece
       assert.equal(receiver.spans.length, 0);
 
       await receiver.up();
-      await receiver.waitFor((s) => s.length >= 5);
+      await eventually('spans at the receiver', () => receiver.spans.length >= 5, { detail: () => receiver.describe() });
       for (let i = 5; i < 8; i++) recorder.toolCall(ctx, { tool: `t${i}`, requestId: i, args: { i }, decision: allow, enforced: true }).end();
       await recorder.forceFlush();
-      await receiver.waitFor((s) => s.length >= 8);
+      await eventually('spans at the receiver', () => receiver.spans.length >= 8, { detail: () => receiver.describe() });
       await new Promise((r) => setTimeout(r, 300));
       const ids = receiver.spans.map((s) => s.spanId);
       assert.equal(ids.length, 8);
@@ -136,14 +137,14 @@ describe('spooling exporter and a slow endpoint', () => {
     exporter.start();
     for (let i = 0; i < 5; i++) exporter.exportBody(Buffer.from(`batch ${i}`), 1);
     assert.deepEqual(open.map((c) => [c.body, c.live]), [['batch 0', true], ['batch 1', true]], 'two go out live at once');
-    await waitUntil(() => spool.pendingFiles === 3); // three went to disk (a file being delivered still counts)
+    await eventually('three files in the spool', () => spool.pendingFiles === 3, { intervalMs: 5 }); // three went to disk (a file being delivered still counts)
     while (delivered.length < 5) {
-      await waitUntil(() => open.length > 0);
+      await eventually('a delivery in flight', () => open.length > 0, { intervalMs: 5 });
       const call = open.shift()!; // the slow endpoint answers one request at a time
       delivered.push({ body: call.body, live: call.live });
       call.answer('delivered');
     }
-    await waitUntil(() => spool.pendingFiles === 0);
+    await eventually('an empty spool', () => spool.pendingFiles === 0, { intervalMs: 5 });
     await exporter.shutdown();
     assert.equal(mostLiveOpen, 2, 'never more than two live batches on their way');
     assert.deepEqual(delivered.map((d) => d.body).sort(), [0, 1, 2, 3, 4].map((i) => `batch ${i}`), 'each batch delivered once');
@@ -152,11 +153,3 @@ describe('spooling exporter and a slow endpoint', () => {
     assert.equal(open.length, 0, 'nothing was sent twice');
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in time: ${condition.toString()}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

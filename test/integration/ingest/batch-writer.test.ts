@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriter, OtlpReceiver } from '../../../src/ingest/index.js';
 import { qualified, type StoreDriver } from '../../../src/storage/index.js';
 import { openTestStore } from '../../helpers/store.js';
-import { asProtobuf, sdkSpans } from './sdk-spans.js';
+import { asProtobuf, sdkSpans } from '../../helpers/sdk-otlp-bodies.js';
 
 const rows = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => ({

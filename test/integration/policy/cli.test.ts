@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parsePolicyText } from '../../../src/policy/index.js';
-import { randomCalls } from './random-calls.js';
+import { randomCalls } from '../../helpers/random-calls.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'src/cli/bin.js');
@@ -118,7 +118,7 @@ test('eval: NDJSON in, decisions out; bad lines reported with their number and s
 });
 
 test('eval: --mode enforce changes only "enforced", never a decision', async () => {
-  const policy = file('props.json', JSON.stringify((await import('./random-calls.js')).PROPERTY_POLICY));
+  const policy = file('props.json', JSON.stringify((await import('../../helpers/random-calls.js')).PROPERTY_POLICY));
   const input = randomCalls(5, 3000).map((c) => JSON.stringify({ ...c, ts: new Date(c.tsMs).toISOString(), tsMs: undefined })).join('\n') + '\n';
   const [audit, enforce] = await Promise.all([
     warden(['policy', 'eval', '--policy', policy, '--mode', 'audit'], input),

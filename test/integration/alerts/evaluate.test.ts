@@ -6,7 +6,7 @@ import { analyticsContext, DEFAULT_ANALYTICS_CONFIG } from '../../../src/analyti
 import { Tables } from '../../../src/storage/index.js';
 import { analyticsAnomalySource, evaluateRules, parseAlertsText } from '../../../src/alerts/index.js';
 import { openTestStore } from '../../helpers/store.js';
-import { burst } from './spans.js';
+import { burst } from '../../helpers/alert-spans.js';
 
 const T = Date.parse('2026-11-25T10:00:00.000Z');
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { BatchWriter, OtlpReceiver, decodeOtlpBody } from '../../../src/ingest/index.js';
 import { openTestStore } from '../../helpers/store.js';
-import { encode, hex } from './proto-encode.js';
+import { encode, hex } from '../../helpers/proto-encode.js';
 
 /** An ExportTraceServiceRequest of `n` tiny spans (~50 bytes each on the wire). */
 function tinySpans(n: number, from = 0): Buffer {

@@ -5,7 +5,7 @@ import { Tables } from '../../../src/storage/index.js';
 import { evaluateRules, grafanaMetricQuery, parseAlertsText, ruleDefinitions, wardenMetricQuery, type MetricCondition } from '../../../src/alerts/index.js';
 import { expandBackendMacros } from '../../helpers/grafana/index.js';
 import { openTestStore } from '../../helpers/store.js';
-import { burst, callRow } from './spans.js';
+import { burst, callRow } from '../../helpers/alert-spans.js';
 
 const NOW = Date.parse('2026-11-25T10:00:30.000Z');
 let store: StoreDriver;

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { createTotalRecallServer } from '../../../examples/total-recall/index.js';
 import { EVENT_POLICY_RELOAD_REJECTED, EVENT_POLICY_RELOADED, createTelemetry } from '../../../src/telemetry/index.js';
 import { startHarness } from '../../helpers/proxy-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const allowDoctor = JSON.stringify({ version: '1', default: 'allow', mode: 'enforce' });
 const denyDoctor = JSON.stringify({ version: '1', default: 'allow', mode: 'enforce', tools: { doctor: { action: 'deny', reason: 'repairs are run by operators' } } });
@@ -48,9 +49,7 @@ describe('policy reload', () => {
       const before = h.policy.hash;
       await new Promise((r) => setTimeout(r, 50));
       writeFileSync(h.policyFile as string, denyDoctor);
-      const deadline = Date.now() + 5000;
-      while (h.policy.hash === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.notEqual(h.policy.hash, before);
+      await eventually('the policy to reload', () => h.policy.hash !== before, { timeoutMs: 5_000 });
       assert.equal((await h.client.callTool({ name: 'doctor', arguments: {} })).isError, true);
     } finally {
       stop();

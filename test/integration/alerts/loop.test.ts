@@ -4,7 +4,7 @@ import { ManualClock } from '../../../src/core/index.js';
 import { Tables } from '../../../src/storage/index.js';
 import { AlertLoop, parseAlertsText, type AlertConfig } from '../../../src/alerts/index.js';
 import { openTestStore } from '../../helpers/store.js';
-import { burst } from './spans.js';
+import { burst } from '../../helpers/alert-spans.js';
 
 const T = Date.parse('2026-11-25T10:00:00.000Z');
 

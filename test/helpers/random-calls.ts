@@ -1,6 +1,6 @@
 // Seeded random call sequences for the property tests (deterministic for a given seed).
-import type { ToolCall } from '../../../src/policy/index.js';
-import { prng } from '../../../examples/workload/generate.js';
+import type { ToolCall } from '../../src/policy/index.js';
+import { prng } from '../../examples/workload/generate.js';
 
 /** The same seeded mulberry32 generator the example workload uses. */
 export const seededRandom = prng;
