@@ -5,7 +5,7 @@ import { TotalRecallStore } from './store.js';
 
 /**
  * A Total-Recall-like MCP server: ten of the real server's tools (names, descriptions and
- * risk classes from /work/shared/fixtures/total-recall-tools.json) over an in-memory store.
+ * risk classes as the real server declares them) over an in-memory store.
  * The annotations say what each tool does to the world, which is what Warden's risk
  * classification reads.
  */

@@ -1,7 +1,6 @@
 export * from './row.js';
 export * from './values.js';
 export * from './collector.js';
-export * from './proto-reader.js';
 export * from './otlp-proto.js';
 export * from './otlp-json.js';
 export * from './decode.js';

@@ -1,5 +1,4 @@
-import { WireType } from '../core/index.js';
-import { ProtoReader, expectWire } from './proto-reader.js';
+import { OtlpField, ProtoReader, WireType, expectWire, fieldTag } from '../core/index.js';
 import {
   SPAN_KIND_NAMES, STATUS_CODE_NAMES, isZeroHex, newRow, putAttribute, setSpanTimes, spanIdProblem,
   type AttributeMap, type OtelTraceRow,
@@ -9,17 +8,43 @@ import { SpanCollector, type DecodedTraces } from './collector.js';
 
 /**
  * Hand-written decoder for `ExportTraceServiceRequest` (opentelemetry-proto, trace subset;
- * field numbers in notes/otel-clickhouse.md §8c) straight into `otel_traces` rows.
+ * field numbers in OtlpField) straight into `otel_traces` rows.
  * Unknown fields are skipped; wire errors throw ProtoDecodeError.
  */
+const { ExportTraceServiceRequest: Request, ResourceSpans, Resource, ScopeSpans, InstrumentationScope: Scope } = OtlpField;
+const { Span, SpanEvent, SpanLink, Status, KeyValue, AnyValue, ArrayValue, KeyValueList } = OtlpField;
+const { VARINT, I64, LEN } = WireType;
+const SCOPE_NAME = fieldTag(Scope.NAME, LEN);
+const SCOPE_VERSION = fieldTag(Scope.VERSION, LEN);
+const STATUS_MESSAGE = fieldTag(Status.MESSAGE, LEN);
+const STATUS_CODE = fieldTag(Status.CODE, VARINT);
+const EVENT_TIME = fieldTag(SpanEvent.TIME_UNIX_NANO, I64);
+const EVENT_NAME = fieldTag(SpanEvent.NAME, LEN);
+const EVENT_ATTRIBUTES = fieldTag(SpanEvent.ATTRIBUTES, LEN);
+const LINK_TRACE_ID = fieldTag(SpanLink.TRACE_ID, LEN);
+const LINK_SPAN_ID = fieldTag(SpanLink.SPAN_ID, LEN);
+const LINK_TRACE_STATE = fieldTag(SpanLink.TRACE_STATE, LEN);
+const LINK_ATTRIBUTES = fieldTag(SpanLink.ATTRIBUTES, LEN);
+const KEY = fieldTag(KeyValue.KEY, LEN);
+const VALUE = fieldTag(KeyValue.VALUE, LEN);
+const ANY_STRING = fieldTag(AnyValue.STRING, LEN);
+const ANY_BOOL = fieldTag(AnyValue.BOOL, VARINT);
+const ANY_INT = fieldTag(AnyValue.INT, VARINT);
+const ANY_DOUBLE = fieldTag(AnyValue.DOUBLE, I64);
+const ANY_ARRAY = fieldTag(AnyValue.ARRAY, LEN);
+const ANY_KVLIST = fieldTag(AnyValue.KVLIST, LEN);
+const ANY_BYTES = fieldTag(AnyValue.BYTES, LEN);
+const ARRAY_VALUE = fieldTag(ArrayValue.VALUES, LEN);
+const KVLIST_VALUE = fieldTag(KeyValueList.VALUES, LEN);
+
 export function decodeTracesProtobuf(buf: Buffer, budget = Infinity): DecodedTraces {
   const r = new ProtoReader(buf);
   const out = new SpanCollector(budget);
   const end = buf.length;
   while (r.pos < end) {
     const tag = r.uint32(end);
-    if (tag >>> 3 === 1) {
-      expectWire(tag & 7, WireType.LEN, 'resource_spans', r.pos);
+    if (tag >>> 3 === Request.RESOURCE_SPANS) {
+      expectWire(tag & 7, LEN, 'resource_spans', r.pos);
       const rsEnd = r.lengthEnd(end);
       readResourceSpans(r, rsEnd, out);
       r.pos = rsEnd;
@@ -34,10 +59,10 @@ function readResourceSpans(r: ProtoReader, end: number, out: SpanCollector): voi
   while (r.pos < end) {
     const tag = r.uint32(end);
     const field = tag >>> 3;
-    if (field === 1 || field === 2) {
-      expectWire(tag & 7, WireType.LEN, field === 1 ? 'resource' : 'scope_spans', r.pos);
+    if (field === ResourceSpans.RESOURCE || field === ResourceSpans.SCOPE_SPANS) {
+      expectWire(tag & 7, LEN, field === ResourceSpans.RESOURCE ? 'resource' : 'scope_spans', r.pos);
       const subEnd = r.lengthEnd(end);
-      if (field === 1) readAttributesOf(r, subEnd, 1, resource);
+      if (field === ResourceSpans.RESOURCE) readAttributesOf(r, subEnd, Resource.ATTRIBUTES, resource);
       else scopeRanges.push(r.pos, subEnd);
       r.pos = subEnd;
     } else r.skip(tag & 7, end);
@@ -57,15 +82,15 @@ function readScopeSpans(r: ProtoReader, end: number, resource: AttributeMap, ser
   while (r.pos < end) {
     const tag = r.uint32(end);
     const field = tag >>> 3;
-    if (field === 1 || field === 2) {
-      expectWire(tag & 7, WireType.LEN, field === 1 ? 'scope' : 'span', r.pos);
+    if (field === ScopeSpans.SCOPE || field === ScopeSpans.SPANS) {
+      expectWire(tag & 7, LEN, field === ScopeSpans.SCOPE ? 'scope' : 'span', r.pos);
       const subEnd = r.lengthEnd(end);
-      if (field === 2) spanRanges.push(r.pos, subEnd);
+      if (field === ScopeSpans.SPANS) spanRanges.push(r.pos, subEnd);
       else {
         while (r.pos < subEnd) {
           const t = r.uint32(subEnd);
-          if (t === ((1 << 3) | 2)) scopeName = r.string(subEnd);
-          else if (t === ((2 << 3) | 2)) scopeVersion = r.string(subEnd);
+          if (t === SCOPE_NAME) scopeName = r.string(subEnd);
+          else if (t === SCOPE_VERSION) scopeVersion = r.string(subEnd);
           else r.skip(t & 7, subEnd);
         }
       }
@@ -89,23 +114,23 @@ function readSpan(r: ProtoReader, end: number, row: OtelTraceRow): boolean {
     const tag = r.uint32(end);
     const wire = tag & 7;
     switch (tag >>> 3) {
-      case 1: expectWire(wire, WireType.LEN, 'trace_id', r.pos); row.TraceId = r.hex(end); break;
-      case 2: expectWire(wire, WireType.LEN, 'span_id', r.pos); row.SpanId = r.hex(end); break;
-      case 3: expectWire(wire, WireType.LEN, 'trace_state', r.pos); row.TraceState = r.string(end); break;
-      case 4: {
-        expectWire(wire, WireType.LEN, 'parent_span_id', r.pos);
+      case Span.TRACE_ID: expectWire(wire, LEN, 'trace_id', r.pos); row.TraceId = r.hex(end); break;
+      case Span.SPAN_ID: expectWire(wire, LEN, 'span_id', r.pos); row.SpanId = r.hex(end); break;
+      case Span.TRACE_STATE: expectWire(wire, LEN, 'trace_state', r.pos); row.TraceState = r.string(end); break;
+      case Span.PARENT_SPAN_ID: {
+        expectWire(wire, LEN, 'parent_span_id', r.pos);
         const parent = r.hex(end);
         row.ParentSpanId = isZeroHex(parent) ? '' : parent;
         break;
       }
-      case 5: expectWire(wire, WireType.LEN, 'name', r.pos); row.SpanName = r.string(end); break;
-      case 6: expectWire(wire, WireType.VARINT, 'kind', r.pos); row.SpanKind = SPAN_KIND_NAMES[r.uint32(end)] ?? ''; break;
-      case 7: expectWire(wire, WireType.I64, 'start_time_unix_nano', r.pos); start = r.fixed64(end); break;
-      case 8: expectWire(wire, WireType.I64, 'end_time_unix_nano', r.pos); finish = r.fixed64(end); break;
-      case 9: expectWire(wire, WireType.LEN, 'attributes', r.pos); readKeyValue(r, r.lengthEnd(end), row.SpanAttributes); break;
-      case 11: expectWire(wire, WireType.LEN, 'events', r.pos); timesFit = readEvent(r, r.lengthEnd(end), row) && timesFit; break;
-      case 13: expectWire(wire, WireType.LEN, 'links', r.pos); readLink(r, r.lengthEnd(end), row); break;
-      case 15: expectWire(wire, WireType.LEN, 'status', r.pos); readStatus(r, r.lengthEnd(end), row); break;
+      case Span.NAME: expectWire(wire, LEN, 'name', r.pos); row.SpanName = r.string(end); break;
+      case Span.KIND: expectWire(wire, VARINT, 'kind', r.pos); row.SpanKind = SPAN_KIND_NAMES[r.uint32(end)] ?? ''; break;
+      case Span.START_TIME_UNIX_NANO: expectWire(wire, I64, 'start_time_unix_nano', r.pos); start = r.fixed64(end); break;
+      case Span.END_TIME_UNIX_NANO: expectWire(wire, I64, 'end_time_unix_nano', r.pos); finish = r.fixed64(end); break;
+      case Span.ATTRIBUTES: expectWire(wire, LEN, 'attributes', r.pos); readKeyValue(r, r.lengthEnd(end), row.SpanAttributes); break;
+      case Span.EVENTS: expectWire(wire, LEN, 'events', r.pos); timesFit = readEvent(r, r.lengthEnd(end), row) && timesFit; break;
+      case Span.LINKS: expectWire(wire, LEN, 'links', r.pos); readLink(r, r.lengthEnd(end), row); break;
+      case Span.STATUS: expectWire(wire, LEN, 'status', r.pos); readStatus(r, r.lengthEnd(end), row); break;
       default: r.skip(wire, end);
     }
   }
@@ -115,8 +140,8 @@ function readSpan(r: ProtoReader, end: number, row: OtelTraceRow): boolean {
 function readStatus(r: ProtoReader, end: number, row: OtelTraceRow): void {
   while (r.pos < end) {
     const tag = r.uint32(end);
-    if (tag === ((2 << 3) | 2)) row.StatusMessage = r.string(end);
-    else if (tag === ((3 << 3) | 0)) row.StatusCode = STATUS_CODE_NAMES[r.uint32(end)] ?? '';
+    if (tag === STATUS_MESSAGE) row.StatusMessage = r.string(end);
+    else if (tag === STATUS_CODE) row.StatusCode = STATUS_CODE_NAMES[r.uint32(end)] ?? '';
     else r.skip(tag & 7, end);
   }
 }
@@ -127,9 +152,9 @@ function readEvent(r: ProtoReader, end: number, row: OtelTraceRow): boolean {
   const attributes: AttributeMap = {};
   while (r.pos < end) {
     const tag = r.uint32(end);
-    if (tag === ((1 << 3) | 1)) time = r.fixed64(end);
-    else if (tag === ((2 << 3) | 2)) name = r.string(end);
-    else if (tag === ((3 << 3) | 2)) readKeyValue(r, r.lengthEnd(end), attributes);
+    if (tag === EVENT_TIME) time = r.fixed64(end);
+    else if (tag === EVENT_NAME) name = r.string(end);
+    else if (tag === EVENT_ATTRIBUTES) readKeyValue(r, r.lengthEnd(end), attributes);
     else r.skip(tag & 7, end);
   }
   row['Events.Timestamp'].push(time.toString());
@@ -145,10 +170,10 @@ function readLink(r: ProtoReader, end: number, row: OtelTraceRow): void {
   const attributes: AttributeMap = {};
   while (r.pos < end) {
     const tag = r.uint32(end);
-    if (tag === ((1 << 3) | 2)) traceId = r.hex(end);
-    else if (tag === ((2 << 3) | 2)) spanId = r.hex(end);
-    else if (tag === ((3 << 3) | 2)) traceState = r.string(end);
-    else if (tag === ((4 << 3) | 2)) readKeyValue(r, r.lengthEnd(end), attributes);
+    if (tag === LINK_TRACE_ID) traceId = r.hex(end);
+    else if (tag === LINK_SPAN_ID) spanId = r.hex(end);
+    else if (tag === LINK_TRACE_STATE) traceState = r.string(end);
+    else if (tag === LINK_ATTRIBUTES) readKeyValue(r, r.lengthEnd(end), attributes);
     else r.skip(tag & 7, end);
   }
   row['Links.TraceId'].push(isZeroHex(traceId) ? '' : traceId);
@@ -157,9 +182,9 @@ function readLink(r: ProtoReader, end: number, row: OtelTraceRow): void {
   row['Links.Attributes'].push(attributes);
 }
 
-/** Reads every `field` KeyValue of a message (Resource.attributes is field 1) into `map`. */
+/** Reads every `field` KeyValue of a message (e.g. Resource.attributes) into `map`. */
 function readAttributesOf(r: ProtoReader, end: number, field: number, map: AttributeMap): void {
-  const wanted = (field << 3) | 2;
+  const wanted = fieldTag(field, LEN);
   while (r.pos < end) {
     const tag = r.uint32(end);
     if (tag === wanted) readKeyValue(r, r.lengthEnd(end), map);
@@ -173,8 +198,8 @@ function readKeyValue(r: ProtoReader, end: number, map: AttributeMap): void {
   let value = '';
   while (r.pos < end) {
     const tag = r.uint32(end);
-    if (tag === ((1 << 3) | 2)) key = r.string(end);
-    else if (tag === ((2 << 3) | 2)) {
+    if (tag === KEY) key = r.string(end);
+    else if (tag === VALUE) {
       const valueEnd = r.lengthEnd(end);
       value = readAnyValue(r, valueEnd, false);
       r.pos = valueEnd;
@@ -192,13 +217,13 @@ function readAnyValue(r: ProtoReader, end: number, asJson: boolean): string {
   while (r.pos < end) {
     const tag = r.uint32(end);
     switch (tag) {
-      case (1 << 3) | 2: text = asJson ? goJsonString(r.string(end)) : r.string(end); break;
-      case (2 << 3) | 0: text = r.uint32(end) !== 0 ? 'true' : 'false'; break;
-      case (3 << 3) | 0: r.varint64(end); text = int64ToString(r.lo, r.hi); break;
-      case (4 << 3) | 1: text = asJson ? jsonDouble(r.double(end)) : formatDouble(r.double(end)); break;
-      case (5 << 3) | 2: text = readArrayJson(r, r.lengthEnd(end)); break;
-      case (6 << 3) | 2: text = readKvListJson(r, r.lengthEnd(end)); break;
-      case (7 << 3) | 2: text = asJson ? `"${r.base64(end)}"` : r.base64(end); break;
+      case ANY_STRING: text = asJson ? goJsonString(r.string(end)) : r.string(end); break;
+      case ANY_BOOL: text = r.uint32(end) !== 0 ? 'true' : 'false'; break;
+      case ANY_INT: r.varint64(end); text = int64ToString(r.lo, r.hi); break;
+      case ANY_DOUBLE: text = asJson ? jsonDouble(r.double(end)) : formatDouble(r.double(end)); break;
+      case ANY_ARRAY: text = readArrayJson(r, r.lengthEnd(end)); break;
+      case ANY_KVLIST: text = readKvListJson(r, r.lengthEnd(end)); break;
+      case ANY_BYTES: text = asJson ? `"${r.base64(end)}"` : r.base64(end); break;
       default: r.skip(tag & 7, end);
     }
   }
@@ -209,7 +234,7 @@ function readArrayJson(r: ProtoReader, end: number): string {
   const items: string[] = [];
   while (r.pos < end) {
     const tag = r.uint32(end);
-    if (tag === ((1 << 3) | 2)) {
+    if (tag === ARRAY_VALUE) {
       const itemEnd = r.lengthEnd(end);
       items.push(readAnyValue(r, itemEnd, true));
       r.pos = itemEnd;
@@ -222,7 +247,7 @@ function readKvListJson(r: ProtoReader, end: number): string {
   const members: Array<[string, string]> = [];
   while (r.pos < end) {
     const tag = r.uint32(end);
-    if (tag !== ((1 << 3) | 2)) {
+    if (tag !== KVLIST_VALUE) {
       r.skip(tag & 7, end);
       continue;
     }
@@ -231,8 +256,8 @@ function readKvListJson(r: ProtoReader, end: number): string {
     let value = 'null';
     while (r.pos < kvEnd) {
       const t = r.uint32(kvEnd);
-      if (t === ((1 << 3) | 2)) key = r.string(kvEnd);
-      else if (t === ((2 << 3) | 2)) {
+      if (t === KEY) key = r.string(kvEnd);
+      else if (t === VALUE) {
         const valueEnd = r.lengthEnd(kvEnd);
         value = readAnyValue(r, valueEnd, true);
         r.pos = valueEnd;

@@ -1,4 +1,7 @@
+import { OtlpField, ProtoWriter, WireType } from '../core/index.js';
 import type { OtlpEncoding } from './decode.js';
+
+const { ExportTraceServiceResponse: Response, ExportTracePartialSuccess: PartialSuccess, RpcStatus } = OtlpField;
 
 /**
  * OTLP/HTTP replies, in the request's encoding: ExportTraceServiceResponse (empty on full
@@ -24,8 +27,13 @@ export function encodeExportResponse(encoding: OtlpEncoding, rejectedSpans: numb
     return Buffer.from(JSON.stringify(body));
   }
   if (rejectedSpans === 0 && !errorMessage) return Buffer.alloc(0);
-  const inner = Buffer.concat([varintField(1, rejectedSpans), stringField(2, errorMessage ?? '')]);
-  return Buffer.concat([lengthPrefix(1, inner.length), inner]);
+  const w = new ProtoWriter(64 + (errorMessage?.length ?? 0) * 3);
+  w.tag(Response.PARTIAL_SUCCESS, WireType.LEN);
+  const start = w.begin();
+  varintField(w, PartialSuccess.REJECTED_SPANS, rejectedSpans);
+  stringField(w, PartialSuccess.ERROR_MESSAGE, errorMessage ?? '');
+  w.end(start);
+  return Buffer.from(w.finish());
 }
 
 /**
@@ -37,31 +45,21 @@ export function encodeStatus(encoding: OtlpEncoding, httpStatus: number, wardenC
   if (encoding === 'json') {
     return Buffer.from(JSON.stringify({ code: grpcCode, message, error: { code: wardenCode, message } }));
   }
-  return Buffer.concat([varintField(1, grpcCode), stringField(2, message)]);
+  const w = new ProtoWriter(64 + message.length * 3);
+  varintField(w, RpcStatus.CODE, grpcCode);
+  stringField(w, RpcStatus.MESSAGE, message);
+  return Buffer.from(w.finish());
 }
 
-function varintBytes(value: number): number[] {
-  const bytes: number[] = [];
-  let v = value;
-  while (v > 0x7f) {
-    bytes.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  bytes.push(v);
-  return bytes;
+/** proto3 leaves fields at their default (0, '') off the wire. */
+function varintField(w: ProtoWriter, field: number, value: number): void {
+  if (value === 0) return;
+  w.tag(field, WireType.VARINT);
+  w.int64(value);
 }
 
-function varintField(field: number, value: number): Buffer {
-  if (value === 0) return Buffer.alloc(0);
-  return Buffer.from([...varintBytes(field << 3), ...varintBytes(value)]);
-}
-
-function lengthPrefix(field: number, length: number): Buffer {
-  return Buffer.from([...varintBytes((field << 3) | 2), ...varintBytes(length)]);
-}
-
-function stringField(field: number, text: string): Buffer {
-  if (text === '') return Buffer.alloc(0);
-  const bytes = Buffer.from(text, 'utf8');
-  return Buffer.concat([lengthPrefix(field, bytes.length), bytes]);
+function stringField(w: ProtoWriter, field: number, text: string): void {
+  if (text === '') return;
+  w.tag(field, WireType.LEN);
+  w.string(text);
 }

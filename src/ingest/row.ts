@@ -1,7 +1,9 @@
 /**
  * One `otel_traces` row, keyed by the OTel Collector ClickHouse exporter's column names
  * (src/storage/schema.ts `OtelTracesColumns`), with values as that exporter writes them
- * (notes/otel-clickhouse.md §2). Serialised as one JSONEachRow line.
+ * (opentelemetry-collector-contrib, exporter/clickhouseexporter): Timestamp is the span's
+ * start, Duration end − start in ns, ids lowercase hex ('' when empty), SpanKind and
+ * StatusCode as pdata's String() (`Server`, `Error`). Serialised as one JSONEachRow line.
  */
 export type AttributeMap = Record<string, string>;
 

@@ -1,8 +1,8 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ProtoWriter } from '../core/index.js';
 import { writeResourceSpans, writeSpan } from './otlp-trace-encoder.js';
-import { ProtoWriter } from './proto-writer.js';
 
 /** Room for a batch of 512 typical call spans (about 900 bytes each). */
 const SPAN_BUFFER_BYTES = 512 * 1024;

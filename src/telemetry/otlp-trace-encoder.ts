@@ -2,8 +2,10 @@ import type { Attributes, AttributeValue, HrTime, Link, SpanStatus } from '@open
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { WireType as Wire } from '../core/index.js';
-import { ProtoWriter } from './proto-writer.js';
+import { OtlpField, ProtoWriter, WireType as Wire } from '../core/index.js';
+
+const { ExportTraceServiceRequest: Request, ResourceSpans, Resource: OtlpResource, ScopeSpans, InstrumentationScope: Scope } = OtlpField;
+const { Span, SpanEvent, SpanLink, Status, KeyValue, AnyValue, ArrayValue, KeyValueList } = OtlpField;
 
 /**
  * OTel SDK spans → one OTLP `ExportTraceServiceRequest` (opentelemetry-proto trace/v1), in a
@@ -26,18 +28,18 @@ export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
  * spans, which `writeSpans` writes (as Span messages, or bytes encoded earlier by writeSpan).
  */
 export function writeResourceSpans(w: ProtoWriter, resource: Resource, scopes: Iterable<readonly [InstrumentationScope, () => void]>): void {
-  w.tag(1, Wire.LEN); // resource_spans
+  w.tag(Request.RESOURCE_SPANS, Wire.LEN);
   const resourceSpans = w.begin();
   writeResource(w, resource);
   for (const [scope, writeSpans] of scopes) {
-    w.tag(2, Wire.LEN); // scope_spans
+    w.tag(ResourceSpans.SCOPE_SPANS, Wire.LEN);
     const start = w.begin();
     writeScope(w, scope);
     writeSpans();
-    if (scope.schemaUrl) writeStringField(w, 3, scope.schemaUrl);
+    if (scope.schemaUrl) writeStringField(w, ScopeSpans.SCHEMA_URL, scope.schemaUrl);
     w.end(start);
   }
-  if (resource.schemaUrl) writeStringField(w, 3, resource.schemaUrl);
+  if (resource.schemaUrl) writeStringField(w, ResourceSpans.SCHEMA_URL, resource.schemaUrl);
   w.end(resourceSpans);
 }
 
@@ -54,79 +56,79 @@ function groupByResourceAndScope(spans: readonly ReadableSpan[]): Map<Resource, 
 }
 
 function writeResource(w: ProtoWriter, resource: Resource): void {
-  w.tag(1, Wire.LEN);
+  w.tag(ResourceSpans.RESOURCE, Wire.LEN);
   const start = w.begin();
-  writeAttributes(w, 1, resource.attributes);
-  writeVarintField(w, 2, 0); // dropped_attributes_count: the SDK does not count them
+  writeAttributes(w, OtlpResource.ATTRIBUTES, resource.attributes);
+  writeVarintField(w, OtlpResource.DROPPED_ATTRIBUTES_COUNT, 0); // dropped_attributes_count: the SDK does not count them
   w.end(start);
 }
 
 function writeScope(w: ProtoWriter, scope: InstrumentationScope & { attributes?: Attributes; droppedAttributesCount?: number }): void {
-  w.tag(1, Wire.LEN);
+  w.tag(ScopeSpans.SCOPE, Wire.LEN);
   const start = w.begin();
-  writeStringField(w, 1, scope.name);
-  if (scope.version) writeStringField(w, 2, scope.version);
-  if (scope.attributes) writeAttributes(w, 3, scope.attributes);
-  if (scope.droppedAttributesCount) writeVarintField(w, 4, scope.droppedAttributesCount);
+  writeStringField(w, Scope.NAME, scope.name);
+  if (scope.version) writeStringField(w, Scope.VERSION, scope.version);
+  if (scope.attributes) writeAttributes(w, Scope.ATTRIBUTES, scope.attributes);
+  if (scope.droppedAttributesCount) writeVarintField(w, Scope.DROPPED_ATTRIBUTES_COUNT, scope.droppedAttributesCount);
   w.end(start);
 }
 
 export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
-  w.tag(2, Wire.LEN);
+  w.tag(ScopeSpans.SPANS, Wire.LEN);
   const start = w.begin();
   const ctx = span.spanContext();
-  writeIdField(w, 1, ctx.traceId);
-  writeIdField(w, 2, ctx.spanId);
+  writeIdField(w, Span.TRACE_ID, ctx.traceId);
+  writeIdField(w, Span.SPAN_ID, ctx.spanId);
   const traceState = ctx.traceState?.serialize();
-  if (traceState) writeStringField(w, 3, traceState);
+  if (traceState) writeStringField(w, Span.TRACE_STATE, traceState);
   const parentId = span.parentSpanContext?.spanId;
-  if (parentId) writeIdField(w, 4, parentId);
-  writeStringField(w, 5, span.name);
+  if (parentId) writeIdField(w, Span.PARENT_SPAN_ID, parentId);
+  writeStringField(w, Span.NAME, span.name);
   // OTLP's SpanKind counts from 1 (0 is "unspecified"); the API's counts from 0.
-  if (span.kind != null) writeVarintField(w, 6, span.kind + 1);
-  writeTimeField(w, 7, span.startTime);
-  writeTimeField(w, 8, span.endTime);
-  writeAttributes(w, 9, span.attributes);
-  writeVarintField(w, 10, span.droppedAttributesCount);
+  if (span.kind != null) writeVarintField(w, Span.KIND, span.kind + 1);
+  writeTimeField(w, Span.START_TIME_UNIX_NANO, span.startTime);
+  writeTimeField(w, Span.END_TIME_UNIX_NANO, span.endTime);
+  writeAttributes(w, Span.ATTRIBUTES, span.attributes);
+  writeVarintField(w, Span.DROPPED_ATTRIBUTES_COUNT, span.droppedAttributesCount);
   for (const event of span.events) writeEvent(w, event);
-  writeVarintField(w, 12, span.droppedEventsCount);
+  writeVarintField(w, Span.DROPPED_EVENTS_COUNT, span.droppedEventsCount);
   for (const link of span.links) writeLink(w, link);
-  writeVarintField(w, 14, span.droppedLinksCount);
+  writeVarintField(w, Span.DROPPED_LINKS_COUNT, span.droppedLinksCount);
   writeStatus(w, span.status);
-  w.tag(16, Wire.I32);
+  w.tag(Span.FLAGS, Wire.I32);
   w.fixed32(spanFlags(ctx.traceFlags, span.parentSpanContext?.isRemote));
   w.end(start);
 }
 
 function writeEvent(w: ProtoWriter, event: TimedEvent): void {
-  w.tag(11, Wire.LEN);
+  w.tag(Span.EVENTS, Wire.LEN);
   const start = w.begin();
-  writeTimeField(w, 1, event.time);
-  writeStringField(w, 2, event.name);
-  if (event.attributes) writeAttributes(w, 3, event.attributes);
-  writeVarintField(w, 4, event.droppedAttributesCount ?? 0);
+  writeTimeField(w, SpanEvent.TIME_UNIX_NANO, event.time);
+  writeStringField(w, SpanEvent.NAME, event.name);
+  if (event.attributes) writeAttributes(w, SpanEvent.ATTRIBUTES, event.attributes);
+  writeVarintField(w, SpanEvent.DROPPED_ATTRIBUTES_COUNT, event.droppedAttributesCount ?? 0);
   w.end(start);
 }
 
 function writeLink(w: ProtoWriter, link: Link): void {
-  w.tag(13, Wire.LEN);
+  w.tag(Span.LINKS, Wire.LEN);
   const start = w.begin();
-  writeIdField(w, 1, link.context.traceId);
-  writeIdField(w, 2, link.context.spanId);
+  writeIdField(w, SpanLink.TRACE_ID, link.context.traceId);
+  writeIdField(w, SpanLink.SPAN_ID, link.context.spanId);
   const traceState = link.context.traceState?.serialize();
-  if (traceState) writeStringField(w, 3, traceState);
-  if (link.attributes) writeAttributes(w, 4, link.attributes);
-  writeVarintField(w, 5, link.droppedAttributesCount ?? 0);
-  w.tag(6, Wire.I32);
+  if (traceState) writeStringField(w, SpanLink.TRACE_STATE, traceState);
+  if (link.attributes) writeAttributes(w, SpanLink.ATTRIBUTES, link.attributes);
+  writeVarintField(w, SpanLink.DROPPED_ATTRIBUTES_COUNT, link.droppedAttributesCount ?? 0);
+  w.tag(SpanLink.FLAGS, Wire.I32);
   w.fixed32(spanFlags(link.context.traceFlags, link.context.isRemote));
   w.end(start);
 }
 
 function writeStatus(w: ProtoWriter, status: SpanStatus): void {
-  w.tag(15, Wire.LEN);
+  w.tag(Span.STATUS, Wire.LEN);
   const start = w.begin();
-  if (status.message) writeStringField(w, 2, status.message);
-  writeVarintField(w, 3, status.code);
+  if (status.message) writeStringField(w, Status.MESSAGE, status.message);
+  writeVarintField(w, Status.CODE, status.code);
   w.end(start);
 }
 
@@ -139,7 +141,7 @@ function writeAttributes(w: ProtoWriter, field: number, attributes: Attributes):
   for (const key in attributes) {
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
     const value = attributes[key];
-    const cached = field === 9 ? spanAttributeCache.get(key, value) : undefined;
+    const cached = field === Span.ATTRIBUTES ? spanAttributeCache.get(key, value) : undefined;
     if (cached) {
       w.raw(cached);
       continue;
@@ -149,7 +151,7 @@ function writeAttributes(w: ProtoWriter, field: number, attributes: Attributes):
     const start = w.begin();
     writeKeyValue(w, key, value);
     w.end(start);
-    if (field === 9) spanAttributeCache.put(key, value, w, at);
+    if (field === Span.ATTRIBUTES) spanAttributeCache.put(key, value, w, at);
   }
 }
 
@@ -184,8 +186,8 @@ class KeyValueCache {
 const spanAttributeCache = new KeyValueCache();
 
 function writeKeyValue(w: ProtoWriter, key: string, value: unknown): void {
-  writeStringField(w, 1, key);
-  w.tag(2, Wire.LEN);
+  writeStringField(w, KeyValue.KEY, key);
+  w.tag(KeyValue.VALUE, Wire.LEN);
   const start = w.begin();
   writeAnyValue(w, value);
   w.end(start);
@@ -194,27 +196,27 @@ function writeKeyValue(w: ProtoWriter, key: string, value: unknown): void {
 const INT64_MIN = -(2 ** 63);
 const INT64_END = 2 ** 63;
 
-/** AnyValue: string 1, bool 2, int 3, double 4, array 5, kvlist 6, bytes 7; other values write nothing. */
+/** One AnyValue; values OTLP has no field for write nothing. */
 function writeAnyValue(w: ProtoWriter, value: AttributeValue | unknown): void {
-  if (typeof value === 'string') return writeStringField(w, 1, value);
-  if (typeof value === 'boolean') return writeVarintField(w, 2, value ? 1 : 0);
+  if (typeof value === 'string') return writeStringField(w, AnyValue.STRING, value);
+  if (typeof value === 'boolean') return writeVarintField(w, AnyValue.BOOL, value ? 1 : 0);
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_END) {
-      w.tag(3, Wire.VARINT);
+      w.tag(AnyValue.INT, Wire.VARINT);
       return w.int64(value);
     }
-    w.tag(4, Wire.I64);
+    w.tag(AnyValue.DOUBLE, Wire.I64);
     return w.double(value);
   }
   if (value instanceof Uint8Array) {
-    w.tag(7, Wire.LEN);
+    w.tag(AnyValue.BYTES, Wire.LEN);
     return w.bytes(value);
   }
   if (Array.isArray(value)) {
-    w.tag(5, Wire.LEN);
+    w.tag(AnyValue.ARRAY, Wire.LEN);
     const list = w.begin();
     for (const item of value) {
-      w.tag(1, Wire.LEN);
+      w.tag(ArrayValue.VALUES, Wire.LEN);
       const start = w.begin();
       writeAnyValue(w, item);
       w.end(start);
@@ -222,9 +224,9 @@ function writeAnyValue(w: ProtoWriter, value: AttributeValue | unknown): void {
     return w.end(list);
   }
   if (typeof value === 'object' && value !== null) {
-    w.tag(6, Wire.LEN);
+    w.tag(AnyValue.KVLIST, Wire.LEN);
     const list = w.begin();
-    writeAttributes(w, 1, value as Attributes);
+    writeAttributes(w, KeyValueList.VALUES, value as Attributes);
     w.end(list);
   }
 }

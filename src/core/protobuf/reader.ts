@@ -1,16 +1,10 @@
 /**
  * A minimal protobuf wire-format reader over one Buffer. Strings and ids are read with
- * `Buffer#toString` on offsets (no subarray, no TextDecoder): that is what makes a
- * hand-written decoder faster than generated code (notes/otel-clickhouse.md §8c).
+ * `Buffer#toString` on offsets (no subarray, no TextDecoder): measured on 512 spans of 22
+ * attributes, a decoder reading this way did 100–123k spans/s where one using subarray and
+ * TextDecoder did 25–32k, slower than protobufjs' generated code (75–120k).
  */
-import { WireType } from '../core/index.js';
-
-export class ProtoDecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProtoDecodeError';
-  }
-}
+import { ProtoDecodeError, WireType, truncated } from './wire.js';
 
 type Utf8Slicer = (this: Buffer, start: number, end: number) => string;
 // Buffer's native slicer, skipping toString()'s encoding dispatch (~10% of a decode).
@@ -146,12 +140,4 @@ export class ProtoReader {
     }
     if (this.pos > end) throw truncated(this.pos);
   }
-}
-
-export function expectWire(actual: number, expected: number, what: string, pos: number): void {
-  if (actual !== expected) throw new ProtoDecodeError(`${what} has wire type ${actual}, expected ${expected} (byte ${pos})`);
-}
-
-function truncated(pos: number): ProtoDecodeError {
-  return new ProtoDecodeError(`truncated message at byte ${pos}`);
 }

@@ -1,10 +1,10 @@
 /**
- * A protobuf wire-format writer into one growing Buffer, for OTLP export. Nested messages
+ * A protobuf wire-format writer into one growing Buffer (OTLP export, OTLP/HTTP replies). Nested messages
  * reserve one length byte and move their body only when it turns out longer than 127 bytes.
  * ASCII strings (all of Warden's keys and nearly all values) are copied byte by byte:
  * for short strings that beats any encoder call.
  */
-import type { WireTypeValue } from '../core/index.js';
+import { varintSize, type WireTypeValue } from './wire.js';
 
 export class ProtoWriter {
   private buf: Buffer;
@@ -166,8 +166,4 @@ export class ProtoWriter {
 function isAscii(value: string): boolean {
   for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
   return true;
-}
-
-function varintSize(value: number): number {
-  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
 }
