@@ -10,6 +10,7 @@ import { sha256Hex } from '../../../src/core/index.js';
 import { OtlpReceiver } from '../../helpers/otlp-receiver.js';
 import { WARDEN_BIN, spawnProcess, type Spawned } from '../../helpers/processes.js';
 import { RAW_UPSTREAM } from '../../helpers/raw-agent.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const root = mkdtempSync(join(tmpdir(), 'warden-http-trust-'));
 let receiver: OtlpReceiver;
@@ -66,7 +67,7 @@ test('no upstream process for a refused initialize; duplicate keys refused on th
     const bad = await post(front.url, '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"safe","Name":"danger","arguments":{}}}', headers);
     assert.equal(bad.status, 400);
     assert.match(bad.text, /"id":2.*duplicate key/);
-    await receiver.waitFor(() => receiver.spans.some((s) => s.attributes['warden.rule'] === 'protocol' && s.name === 'tools/call safe'));
+    await eventually('spans at the receiver', () => receiver.spans.some((s) => s.attributes['warden.rule'] === 'protocol' && s.name === 'tools/call safe'), { detail: () => receiver.describe() });
     assert.ok(!readFileSync(front.log, 'utf8').includes('"danger"'), 'the hostile call never reached the server');
   } finally {
     await front.proc.stop();

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { OtlpReceiver } from '../../helpers/otlp-receiver.js';
 import { INIT, INITIALIZED, call, startRawAgent, type RawAgent } from '../../helpers/raw-agent.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const POLICY = { version: '1', default: 'allow', mode: 'enforce', tools: { danger: { action: 'deny', reason: 'never' } } };
 let receiver: OtlpReceiver;
@@ -47,7 +48,7 @@ test('one reading: duplicate, case-folded and NFKC-folded keys anywhere are refu
     const forwarded = toolCallsUpstream(a);
     assert.equal(forwarded.length, 1, forwarded.join('\n'));
     assert.deepEqual(JSON.parse(forwarded[0] as string).params, { name: 'safe', arguments: {} });
-    await receiver.waitFor(() => spansOf('dup-agent').filter((s) => s.name.startsWith('tools/call')).length >= 7);
+    await eventually('spans at the receiver', () => spansOf('dup-agent').filter((s) => s.name.startsWith('tools/call')).length >= 7, { detail: () => receiver.describe() });
     const refused = spansOf('dup-agent').filter((s) => s.attributes['warden.rule'] === 'protocol');
     assert.equal(refused.length, 6);
     for (const s of refused) {
@@ -72,7 +73,7 @@ test('one call per id: a reused in-flight id and a tools/call notification are r
     a.send('{"jsonrpc":"2.0","method":"tools/call","params":{"name":"safe","arguments":{}}}');
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(toolCallsUpstream(a).length, 1, 'only the first id-10 call and no notification went upstream');
-    await receiver.waitFor(() => spansOf('id-agent').filter((s) => s.name.startsWith('tools/call')).length >= 4);
+    await eventually('spans at the receiver', () => spansOf('id-agent').filter((s) => s.name.startsWith('tools/call')).length >= 4, { detail: () => receiver.describe() });
     const calls = spansOf('id-agent').filter((s) => s.name.startsWith('tools/call'));
     const forwarded = calls.filter((s) => s.attributes['warden.decision'] === 'allow');
     assert.equal(forwarded.length, toolCallsUpstream(a).length, 'spans allowed == calls the upstream received');
@@ -90,7 +91,7 @@ test('identity is fixed: a second initialize is refused and the first identity s
     assert.match((await a.reply('init-2')).error?.message ?? '', /session already initialized/);
     a.send(call(20, 'safe'));
     await a.reply(20);
-    await receiver.waitFor(() => spansOf('alice').some((s) => s.name === 'tools/call safe'));
+    await eventually('spans at the receiver', () => spansOf('alice').some((s) => s.name === 'tools/call safe'), { detail: () => receiver.describe() });
     assert.equal(spansOf('bob').filter((s) => s.name.startsWith('tools/call')).length, 0);
     assert.equal(a.upstreamLines().filter((l) => l.includes('"initialize"')).length, 1);
     assert.ok(spansOf('alice').some((s) => s.name === 'initialize' && s.attributes['warden.reason'] === 'session already initialized'));
