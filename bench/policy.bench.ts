@@ -62,7 +62,7 @@ export function benchCalls(n: number): ToolCall[] {
 }
 
 // ---------- the uncompiled comparison: interpret the raw object on every call ----------
-type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Raw = Record<string, any>;
 const WINDOWS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 
 function naiveCondition(c: Raw, call: ToolCall): boolean {

@@ -1,6 +1,6 @@
 /** The analytics detectors as the alert loop's anomaly source. */
-import { detectAnomalies } from '../analytics/anomalies/index.js';
-import type { AnalyticsContext } from '../analytics/context.js';
+import { detectAnomalies } from '../analytics/index.js';
+import type { AnalyticsContext } from '../analytics/index.js';
 import type { AnomalySource } from './evaluate.js';
 
 export function analyticsAnomalySource(ctx: AnalyticsContext): AnomalySource {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ErrorCodes, WardenError, err, ok, type Result } from '../core/index.js';
-import { formatPath, problemsFromIssues } from '../policy/problems.js';
+import { formatPath, problemsFromIssues } from '../policy/index.js';
 import { DEFAULT_ANOMALY_THRESHOLDS } from '../analytics/index.js';
 import { alertsFileSchema, type AlertsFile, type ConditionInput, type RuleInput } from './schema.js';
 import type { AlertCondition, AlertConfig, AlertProblem, AlertRule, AlertTarget, DeliveryOptions } from './types.js';

@@ -6,3 +6,4 @@ export * from './routes/health.js';
 export * from './routes/alerts.js';
 export * from './routes/analytics.js';
 export * from './routes/policy.js';
+export * from './routes/approvals.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { AlertLoop, analyticsAnomalySource, defaultAlertConfig, loadAlertsFile, type AlertConfig } from '../alerts/index.js';
-import { analyticsContext } from '../analytics/context.js';
+import { analyticsContext } from '../analytics/index.js';
 import { alertsRoutes } from '../api/index.js';
 import { referenceEnv, type ServeConfig } from '../config/index.js';
 import type { Logger } from '../core/index.js';

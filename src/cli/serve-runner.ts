@@ -1,10 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { analyticsConfig, analyticsContext } from '../analytics/index.js';
-import { buildApp, type WardenApp } from '../api/index.js';
-import { analyticsRoutes } from '../api/routes/analytics.js';
-import { approvalsRoutes } from '../api/routes/approvals.js';
+import { analyticsRoutes, approvalsRoutes, buildApp, policyRoutes, type WardenApp } from '../api/index.js';
 import { ApprovalNotifier, ApprovalRegistry, ApprovalRepository } from '../approvals/index.js';
-import { policyRoutes } from '../api/routes/policy.js';
 import { loadTokensFile, type ServeConfig } from '../config/index.js';
 import { silentLogger, systemClock, type Logger } from '../core/index.js';
 import { BatchWriter, DeadLetterDir, OtlpReceiver, WriteAheadLog, countLines } from '../ingest/index.js';

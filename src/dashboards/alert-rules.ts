@@ -1,7 +1,7 @@
 import * as alerting from '@grafana/grafana-foundation-sdk/alerting';
 import * as expr from '@grafana/grafana-foundation-sdk/expr';
-import { grafanaMetricQuery, ruleLabels, describeCondition } from '../alerts/definitions.js';
-import { isMetricCondition, type AlertRule, type MetricCondition } from '../alerts/types.js';
+import { grafanaMetricQuery, ruleLabels, describeCondition } from '../alerts/index.js';
+import { isMetricCondition, type AlertRule, type MetricCondition } from '../alerts/index.js';
 import { clickhouseQuery } from './clickhouse-query.js';
 import { DATASOURCE_UID } from './datasource.js';
 

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import type { AlertRule } from '../alerts/types.js';
+import type { AlertRule } from '../alerts/index.js';
 import { DEFAULT_DATABASE } from '../storage/schema.js';
 import { agentDashboard } from './agent.js';
 import { alertRulesFile } from './alert-rules.js';

@@ -3,7 +3,7 @@
  * Returns the first problem ("args.session_id: expected string, got number") so the agent
  * learns what to fix; keywords outside the subset are rejected when the policy loads.
  */
-import { canonicalJson } from '../core/hash.js';
+import { canonicalJson } from '../core/index.js';
 import { MAX_REGEX_INPUT_CHARS, compileRegex } from './conditions.js';
 import type { ArgsSchema } from './schema.js';
 

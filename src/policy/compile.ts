@@ -1,6 +1,6 @@
 /** Validates a policy document with zod and compiles it into per-identity views. */
-import { canonicalJson, sha256Hex } from '../core/hash.js';
-import { err, ok, type Result } from '../core/result.js';
+import { canonicalJson, sha256Hex } from '../core/index.js';
+import { err, ok, type Result } from '../core/index.js';
 import { compileArgsSchema } from './args-schema.js';
 import type { CompiledAllTools, CompiledLimit, CompiledPolicy, CompiledTool, PolicyView, RuleCondition } from './compiled.js';
 import { compileCondition } from './conditions.js';

@@ -3,7 +3,7 @@
  * A condition on a field the call does not have never matches, except `exists`.
  */
 import { RE2JS } from 're2js';
-import { canonicalJson } from '../core/hash.js';
+import { canonicalJson } from '../core/index.js';
 import type { ToolCall } from './types.js';
 
 export type ConditionOp = 'eq' | 'neq' | 'in' | 'not_in' | 'lt' | 'lte' | 'gt' | 'gte' | 'regex' | 'contains' | 'exists';

@@ -4,7 +4,7 @@
  * audit and enforce mode (the caller decides whether to act), so an audit run predicts
  * enforcement call for call. Only admitted calls consume quota.
  */
-import { formatDurationMs } from '../core/duration.js';
+import { formatDurationMs } from '../core/index.js';
 import type { CompiledLimit, CompiledPolicy, CompiledTool, PolicyView, RuleCondition } from './compiled.js';
 import { InMemoryCounters, type Counters } from './counters.js';
 import type { LimitFallback } from '../config/proxy.js';

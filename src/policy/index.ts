@@ -6,7 +6,7 @@ export type { PolicyDocument, ToolPolicy, LimitSpec, ConditionSpec, GrantSpec, A
 export { policyDocumentSchema, CONDITION_OPS, NAMED_WINDOWS, windowSeconds } from './schema.js';
 export { compilePolicy, policyHash } from './compile.js';
 export { parsePolicyText, parsePolicyDocument } from './parse.js';
-export { formatProblems, formatPath } from './problems.js';
+export { formatProblems, formatPath, problemsFromIssues } from './problems.js';
 export { classifyRisk } from './risk.js';
 export type { Counters, CounterSpec } from './counters.js';
 export { InMemoryCounters } from './counters.js';

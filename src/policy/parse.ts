@@ -1,6 +1,6 @@
 /** Policy text (JSON or YAML, detected) → compiled policy, or every problem found. */
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { err, type Result } from '../core/result.js';
+import { err, type Result } from '../core/index.js';
 import type { CompiledPolicy } from './compiled.js';
 import { compilePolicy } from './compile.js';
 import type { PolicyProblem } from './types.js';

@@ -1,5 +1,5 @@
 /** Hot reload for the proxy: a policy that fails validation never replaces the last good one. */
-import { ok, type Result } from '../core/result.js';
+import { ok, type Result } from '../core/index.js';
 import type { CompiledPolicy } from './compiled.js';
 import type { PolicyEngine } from './engine.js';
 import { parsePolicyText } from './parse.js';

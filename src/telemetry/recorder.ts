@@ -1,5 +1,5 @@
 import type { Logger } from '../core/index.js';
-import type { Decision, PolicyMode, RiskClass, ToolAnnotations } from '../policy/types.js';
+import type { Decision, PolicyMode, RiskClass, ToolAnnotations } from '../policy/index.js';
 
 /** What every span of one agent session shares; mutable because the upstream names itself only in `initialize`. */
 export interface CallContext {

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { RecordArgsMode } from '../config/index.js';
-import type { Decision } from '../policy/types.js';
+import type { Decision } from '../policy/index.js';
 import { argsAttributes } from './args.js';
 import type { CallContext, CallOutcome, RecordSink, TelemetryRecord } from './recorder.js';
 import {

@@ -23,7 +23,7 @@ export function registerDashboardsCommand(program: Command): void {
     .option('--warden-api-url <url>', 'default base URL of warden serve for the dashboards\' API links', DEFAULT_BROWSER_API_URL)
     .action(async (flags: DashboardsFlags) => {
       // Loaded on use: the Grafana foundation SDK is only needed here.
-      const { DEFAULT_ALERT_RULES, loadAlertsFile } = await import('../../alerts/parse.js');
+      const { DEFAULT_ALERT_RULES, loadAlertsFile } = await import('../../alerts/index.js');
       const { diffArtifacts, generateArtifacts, writeArtifacts } = await import('../../dashboards/index.js');
       const rules = flags.alerts ? loadAlertsFile(flags.alerts).rules : DEFAULT_ALERT_RULES;
       const artifacts = generateArtifacts({ database: flags.database, alertRules: rules, wardenApiUrl: flags.wardenApiUrl });

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
-import { ErrorCodes, WardenError } from '../../core/errors.js';
+import { ErrorCodes, WardenError } from '../../core/index.js';
 import {
   CallLineEvaluator,
   PolicyEngine,
