@@ -4,7 +4,7 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 
 /** The layer order, lowest first (design: "Source layout"). approvals (held calls decided by an operator) reads alerts and proxy types and is served by api. */
-export const LAYERS = ['core', 'config', 'policy', 'storage', 'telemetry', 'ingest', 'proxy', 'analytics', 'alerts', 'approvals', 'api', 'dashboards', 'cli'];
+export const LAYERS = ['core', 'config', 'policy', 'storage', 'telemetry', 'limits', 'ingest', 'proxy', 'analytics', 'alerts', 'approvals', 'api', 'console', 'dashboards', 'cli'];
 
 /**
  * Files other modules may import directly besides index.ts: the one-home vocabulary files

@@ -7,7 +7,7 @@
 import { formatDurationMs } from '../core/index.js';
 import type { CompiledLimit, CompiledPolicy, CompiledTool, PolicyView, RuleCondition } from './compiled.js';
 import { InMemoryCounters, type Counters } from './counters.js';
-import type { LimitFallback } from '../config/proxy.js';
+import type { LimitFallback } from '../config/index.js';
 import type { SharedLimits } from './shared-counters.js';
 import { classifyRisk } from './risk.js';
 import type { Decision, LimitOutcome, RiskClass, ToolAnnotations, ToolCall } from './types.js';

@@ -5,8 +5,8 @@
  * "refused calls consume nothing" rule as `InMemoryCounters`. The store does the I/O; the
  * engine stays pure.
  */
-import type { LimitFallback } from '../config/proxy.js';
-import type { Result } from '../core/result.js';
+import type { LimitFallback } from '../config/index.js';
+import type { Result } from '../core/index.js';
 import type { CounterSpec } from './counters.js';
 import type { Decision } from './types.js';
 

@@ -13,6 +13,7 @@ import { OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { WARDEN_BIN } from '../helpers/processes.js';
 import { MEMORY_SERVER } from '../helpers/proxy-harness.js';
 import { startRedis, type TestRedis } from './helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const root = mkdtempSync(join(tmpdir(), 'warden-redis-limits-'));
 let redis: TestRedis;
@@ -83,7 +84,7 @@ describe('N proxies, one shared limit', () => {
   }
 
   it('spans name the backend that decided: redis', async () => {
-    await receiver.waitFor((spans) => spans.filter((s) => s.attributes['warden.limit.counter'] === 'shared-2-grant').length >= 16);
+    await eventually('the redis-decided spans', () => receiver.spans.filter((s) => s.attributes['warden.limit.counter'] === 'shared-2-grant').length >= 16);
     const spans = receiver.spans.filter((s) => s.attributes['warden.limit.counter'] === 'shared-2-grant');
     assert.deepEqual(new Set(spans.map((s) => s.attributes['warden.limit.backend'])), new Set(['redis']));
     assert.equal(spans.filter((s) => s.attributes['warden.decision'] === 'allow').length, 7);
@@ -127,7 +128,7 @@ describe('Redis hung, stopped, restarted', () => {
         direct.disconnect();
         await Promise.all([a.close(), b.close()]);
       }
-      await receiver.waitFor((spans) => spans.filter((s) => s.attributes['warden.limit.backend'] === expected[fallback].backend).length >= 9);
+      await eventually('the fallback spans', () => receiver.spans.filter((s) => s.attributes['warden.limit.backend'] === expected[fallback].backend).length >= 9);
       const fellBack = receiver.spans.filter((s) => s.attributes['warden.limit.backend'] === expected[fallback].backend);
       assert.ok(fellBack.every((s) => s.attributes['warden.rule'] === 'tools.read_graph.limits[0]' || s.attributes['warden.rule'] === 'tools.read_graph'));
     });

@@ -44,7 +44,7 @@ function PolicySource({ current, suggested }) {
   return html`<p class="muted">Dashed: per-minute limits of the <a href="#/policy">suggested policy</a> (give your current policy there to see its limits instead).</p>`;
 }
 
-function RateChart({ agent, range, series, policy }) {
+function RateChart({ agent, series, policy }) {
   const { times, series: lines } = useMemo(() => chartData(series, policy, agent), [series, policy, agent]);
   if (lines.length === 0) return html`<p class="muted empty">No calls in this range.</p>`;
   const yLabel = series.step_s === 60 ? 'calls / min' : `calls / min (mean over ${series.step_s / 60} min)`;

@@ -19,7 +19,7 @@ function States({ alerts, range }) {
 }
 
 function Notifications({ notifications }) {
-  return html`<${Table} testId="notifications-table" rows=${notifications} rowKey=${(n, i) => `${n.ts}|${n.fingerprint}|${n.target}`} empty="No notification sent yet." columns=${[
+  return html`<${Table} testId="notifications-table" rows=${notifications} rowKey=${(n) => `${n.ts}|${n.fingerprint}|${n.target}`} empty="No notification sent yet." columns=${[
     { label: 'Time (UTC)', value: (n) => fmtTime(n.ts) },
     { label: 'Rule', value: (n) => n.rule },
     { label: 'Agent', value: (n) => n.agent || '–' },
