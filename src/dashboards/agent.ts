@@ -8,8 +8,8 @@ import {
   OutcomeColor, heatmapPanel, linkProperty, rowPanel, sqlTarget, statPanel, tablePanel, thresholds, timeSeriesPanel, unitProperty,
 } from './panels.js';
 import { sessionLifecycleTable } from './session-panel.js';
-import { conditionalAll, literal, quotedVar, select } from './sql.js';
-import { traceExploreUrl } from './trace-link.js';
+import { conditionalAll, literal, select, selectedBy } from './sql.js';
+import { linkableTraceId, traceExploreUrl } from './trace-link.js';
 import { columnVariable } from './variables.js';
 
 export const AGENT_UID = 'warden-agent';
@@ -17,9 +17,9 @@ export const AGENT_UID = 'warden-agent';
 /** The drill-down's variable filters on a table with `agent`, `tool` and `upstream` columns. */
 export function agentFilters(): string[] {
   return [
-    `${C.AGENT} IN (${quotedVar('agent')})`,
-    conditionalAll(`${C.TOOL} IN (${quotedVar('tool')})`, 'tool'),
-    conditionalAll(`${C.UPSTREAM} IN (${quotedVar('upstream')})`, 'upstream'),
+    selectedBy(C.AGENT, 'agent'),
+    conditionalAll(selectedBy(C.TOOL, 'tool'), 'tool'),
+    conditionalAll(selectedBy(C.UPSTREAM, 'upstream'), 'upstream'),
   ];
 }
 
@@ -28,8 +28,8 @@ function variables(ctx: DashboardContext) {
   const base = { table: t.toolCalls1m, timeColumn: R.MINUTE };
   return [
     columnVariable({ ...base, name: 'agent', label: 'Agent', column: R.AGENT, multi: false }),
-    columnVariable({ ...base, name: 'tool', label: 'Tool', column: R.TOOL, where: [`${R.AGENT} IN (${quotedVar('agent')})`], multi: true }),
-    columnVariable({ ...base, name: 'upstream', label: 'Upstream', column: R.UPSTREAM, where: [`${R.AGENT} IN (${quotedVar('agent')})`], multi: true }),
+    columnVariable({ ...base, name: 'tool', label: 'Tool', column: R.TOOL, where: [selectedBy(R.AGENT, 'agent')], multi: true }),
+    columnVariable({ ...base, name: 'upstream', label: 'Upstream', column: R.UPSTREAM, where: [selectedBy(R.AGENT, 'agent')], multi: true }),
   ];
 }
 
@@ -84,8 +84,8 @@ function rateVersusLimit(ctx: DashboardContext) {
         `$__timeFilter(${O.TIMESTAMP})`,
         isToolCallSpan,
         `${spanAttr(Attr.LIMIT_MAX)} != ''`,
-        `${spanAgent} IN (${quotedVar('agent')})`,
-        conditionalAll(`${spanAttr(Attr.GEN_AI_TOOL_NAME)} IN (${quotedVar('tool')})`, 'tool'),
+        selectedBy(spanAgent, 'agent'),
+        conditionalAll(selectedBy(spanAttr(Attr.GEN_AI_TOOL_NAME), 'tool'), 'tool'),
       ],
       groupBy: ['time', 'tool'],
       orderBy: ['time'],
@@ -129,7 +129,7 @@ function recentCalls(ctx: DashboardContext) {
     .withTarget(sqlTarget(select({
       select: [
         C.TS, C.TOOL, C.DECISION, C.ENFORCED, C.MODE, C.RULE, C.REASON,
-        `${nsToMs(C.DURATION_NS)} AS duration_ms`, C.ERROR_TYPE, C.SESSION, C.UPSTREAM, C.TRACE_ID,
+        `${nsToMs(C.DURATION_NS)} AS duration_ms`, C.ERROR_TYPE, C.SESSION, C.UPSTREAM, `${linkableTraceId(C.TRACE_ID)} AS ${C.TRACE_ID}`,
       ],
       from: t.toolCalls,
       final: true,

@@ -42,10 +42,10 @@ export function baseDashboard(uid: string, title: string, description: string, c
     );
 }
 
-/** Grafana data-link placeholders. */
+/** Grafana data-link placeholders. A field's value is hostile data: it goes into a URL percent-encoded. */
 export const Link = {
   api: `\${${WARDEN_API_VARIABLE}}`,
-  field: (name: string) => `\${__data.fields.${name}}`,
+  queryValue: (name: string) => `\${__data.fields.${name}:percentencode}`,
   from: '${__from:date:iso}',
   to: '${__to:date:iso}',
 } as const;

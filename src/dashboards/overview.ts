@@ -141,7 +141,7 @@ function anomaliesRow(ctx: DashboardContext): dashboard.RowBuilder {
   )
     .overrides([{
       matcher: { id: 'byName', options: 'type' },
-      properties: [linkProperty('Warden anomalies for this agent', `${Link.api}/api/v1/anomalies?agent=${Link.field(C.AGENT)}&from=${Link.from}&to=${Link.to}`)],
+      properties: [linkProperty('Warden anomalies for this agent', `${Link.api}/api/v1/anomalies?agent=${Link.queryValue(C.AGENT)}&from=${Link.from}&to=${Link.to}`)],
     }])
     .withTarget(sqlTarget(sqlAnomaliesQuery(ctx.tables)));
   return rowPanel('Anomalies').withPanel(anomalies);

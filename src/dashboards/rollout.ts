@@ -5,14 +5,14 @@ import { ALLOW, wouldDeny } from './exprs.js';
 import {
   OutcomeColor, rowPanel, sqlTarget, stackedBars, statPanel, tablePanel, textPanel, thresholds, timeSeriesPanel, unitProperty,
 } from './panels.js';
-import { conditionalAll, literal, quotedVar, select, subquery, type TableRefs } from './sql.js';
+import { conditionalAll, literal, select, selectedBy, subquery, type TableRefs } from './sql.js';
 import { columnVariable } from './variables.js';
 
 export const ROLLOUT_UID = 'warden-rollout';
 /** An agent is ready for enforce mode after this long without a would-be refusal. */
 export const READY_AFTER_HOURS = 24;
 
-const agentFilter = () => conditionalAll(`${C.AGENT} IN (${quotedVar('agent')})`, 'agent');
+const agentFilter = () => conditionalAll(selectedBy(C.AGENT, 'agent'), 'agent');
 const auditRows = () => [`$__timeFilter(${C.TS})`, agentFilter(), `${C.MODE} = ${literal('audit')}`];
 
 /** Rows under the policy each agent used last in the range ("the current policy"). */

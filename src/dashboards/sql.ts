@@ -68,7 +68,27 @@ export function conditionalAll(condition: string, variable: string): string {
   return `$__conditionalAll(${condition}, $${assertIdent(variable)})`;
 }
 
-/** A multi-value variable as a quoted, escaped list: `${var:singlequote}` → 'a','b'. */
-export function quotedVar(variable: string): string {
-  return `\${${assertIdent(variable)}:singlequote}`;
+/**
+ * Names (agents, tools, upstreams) are hostile data, so no variable carries one into SQL as
+ * text. A variable's options are the names themselves, or their URL encoding when a name holds
+ * a byte that could end or split a value (`%` `,` `{` `}`, a control byte, invalid UTF-8) or `$`
+ * (an agent named `$__all` would otherwise be Grafana's "All"); panels
+ * receive the selection through Grafana's `percentencode` format, whose output is only
+ * `[A-Za-z0-9._~%-]` (for a list: `{a,b}` encoded as a whole), and decode it in SQL. Whatever the
+ * value (an option, or anything a crafted `?var-agent=` URL sets), the SQL text stays a plain
+ * literal, and an option decodes to exactly the bytes of its name.
+ */
+export function variableOption(column: string): string {
+  return `if(isValidUTF8(${column}) AND NOT match(${column}, '[%,{}$[:cntrl:]]'), ${column}, encodeURLComponent(${column}))`;
+}
+
+/** The names a single- or multi-value variable selects, as an Array(String) expression. */
+export function selectedNames(variable: string): string {
+  const encoded = `'\${${assertIdent(variable)}:percentencode}'`;
+  return `arrayMap(x -> decodeURLComponent(x), splitByChar(',', trim(BOTH '{}' FROM decodeURLComponent(${encoded}))))`;
+}
+
+/** `column` is one of the variable's selected names (`has` keeps the primary-key index in use). */
+export function selectedBy(column: string, variable: string): string {
+  return `has(${selectedNames(variable)}, ${column})`;
 }

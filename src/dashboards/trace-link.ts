@@ -36,6 +36,15 @@ export function traceByIdSql(t: TableRefs, traceIdExpr: string): string {
 }
 
 /**
+ * The trace id column as the link may use it. Grafana puts the cell's value into the link's SQL
+ * literal as it is (no format can survive the URL's own decoding), so only lowercase hex, which
+ * Warden's receiver and the OTel Collector write, may reach it; anything else shows blank.
+ */
+export function linkableTraceId(column: string): string {
+  return `if(match(${column}, '^[0-9a-f]{32}$'), ${column}, '')`;
+}
+
+/**
  * A data-link URL opening a trace in Explore with the ClickHouse trace query. Everything is
  * URL-encoded except Grafana's `${__value.raw}` placeholder, which Grafana fills per row.
  */

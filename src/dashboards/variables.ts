@@ -1,8 +1,8 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { datasourceRef } from './datasource.js';
-import { select } from './sql.js';
+import { select, variableOption } from './sql.js';
 
-/** A query variable over one column of a table, refreshed with the time range. */
+/** A query variable over one column of a table, refreshed with the time range; panels read it with selectedBy(). */
 export interface ColumnVariableSpec {
   name: string;
   label: string;
@@ -15,10 +15,10 @@ export interface ColumnVariableSpec {
 
 export function columnVariableSql(spec: ColumnVariableSpec): string {
   return select({
-    select: [`DISTINCT ${spec.column}`],
+    select: [`DISTINCT ${variableOption(spec.column)} AS name`],
     from: spec.table,
     where: [`$__timeFilter(${spec.timeColumn})`, `${spec.column} != ''`, ...(spec.where ?? [])],
-    orderBy: [spec.column],
+    orderBy: ['name'],
     limit: 1000,
   });
 }

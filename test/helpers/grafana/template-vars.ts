@@ -63,6 +63,9 @@ export function applyConditionalAll(sql: string, vars: VariableStates): string {
 const VARIABLE_REFERENCE = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\${(\w+)(?:\.([^:^}]+))?(?::([^}]+))?}/g;
 
 const quoteSingle = (v: string): string => `'${v.replace(/'/g, "\\'")}'`;
+// RFC 3986 component encoding: encodeURIComponent plus the sub-delims it leaves (! ' ( ) *).
+const encodeStrict = (v: string): string =>
+  encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function formatValue(value: string | readonly string[], format: string | undefined): string {
   const list = typeof value === 'string' ? undefined : value;
@@ -74,6 +77,9 @@ function formatValue(value: string | readonly string[], format: string | undefin
       return (list ?? [value as string]).map(quoteSingle).join(',');
     case 'doublequote':
       return (list ?? [value as string]).map((v) => `"${v.replace(/"/g, '\\"')}"`).join(',');
+    case 'percentencode':
+      // A list is glob-joined first, then encoded as a whole: {a,b} → %7Ba%2Cb%7D.
+      return encodeStrict(list ? `{${list.join(',')}}` : (value as string));
     case 'csv':
       return (list ?? [value as string]).join(',');
     case 'raw':

@@ -21,6 +21,12 @@ test('variables: singlequote escapes, the plugin formats lists, unknown names an
   assert.equal(replaceVariables('${tool}', { tool: { value: ALL_VALUE, allValue: '.*' } }), '.*');
 });
 
+test('percentencode: RFC 3986 strict per value; a list is glob-joined, then encoded as a whole', () => {
+  assert.equal(replaceVariables("'${agent:percentencode}'", { agent: { value: "!x\\') OR 1=1 --" } }), "'%21x%5C%27%29%20OR%201%3D1%20--'");
+  assert.equal(replaceVariables('${tool:percentencode}', { tool: { value: ['a,b', 'ü*'] } }), '%7Ba%2Cb%2C%C3%BC%2A%7D');
+  assert.equal(replaceVariables('${tool:percentencode}', { tool: { value: [ALL_VALUE], options: ['p', 'q'] } }), '%7Bp%2Cq%7D');
+});
+
 test('the frontend runs $__conditionalAll before replacing variables', () => {
   const sql = 'agent IN (${agent:singlequote}) AND $__conditionalAll(tool IN (${tool:singlequote}), $tool)';
   assert.equal(interpolateFrontend(sql, { agent: { value: 'a' }, tool: { value: [ALL_VALUE], options: ['t1'] } }), "agent IN ('a') AND 1=1");
