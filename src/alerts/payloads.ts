@@ -93,10 +93,21 @@ function webhookBody(group: NotificationGroup, ctx: PayloadContext): unknown {
   };
 }
 
+/**
+ * Slack reads `<…>` as links and mentions (`<!channel>`, `<@U…>`) and `&` as an entity, in
+ * `text` and in mrkdwn blocks alike; these three are the escapes Slack defines. Agent and tool
+ * names, summaries and rule names are data, so everything interpolated goes through here.
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function slackBody(group: NotificationGroup): unknown {
   const icon = group.status === 'firing' ? ':rotating_light:' : ':white_check_mark:';
-  const head = `${icon} [${group.status.toUpperCase()}:${group.notifications.length}] Warden: agent ${group.agent}`;
-  const lines = group.notifications.map((n) => `• *${alertTitle(n)}*: ${n.alert.summary}${n.repeat ? ' (still firing)' : ''}`);
+  const head = `${icon} [${group.status.toUpperCase()}:${group.notifications.length}] Warden: agent ${escapeSlackText(group.agent)}`;
+  const lines = group.notifications.map(
+    (n) => `• *${escapeSlackText(alertTitle(n))}*: ${escapeSlackText(n.alert.summary)}${n.repeat ? ' (still firing)' : ''}`,
+  );
   return {
     text: `${head}\n${lines.join('\n')}`,
     ...(group.target.channel ? { channel: group.target.channel } : {}),

@@ -5,7 +5,7 @@
  * target's secrets) and never holds up the request.
  */
 import { errorMessage, type Logger } from '../core/index.js';
-import { redactUrl, scrub, secretsOf, type AlertTarget } from '../alerts/index.js';
+import { escapeSlackText, redactUrl, scrub, secretsOf, type AlertTarget } from '../alerts/index.js';
 import type { Approval } from './types.js';
 
 export interface ApprovalNotifierOptions {
@@ -15,11 +15,6 @@ export interface ApprovalNotifierOptions {
   baseUrl: () => string;
   attempts?: number;
   timeoutMs?: number;
-}
-
-/** Slack mrkdwn treats `<…>` as links and mentions (`<!channel>`) and `&` as an entity: agent and tool names are data. */
-export function escapeSlackText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function approvalLinks(baseUrl: string, id: string): { console: string; api: string } {
