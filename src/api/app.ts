@@ -4,7 +4,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { ErrorCodes, silentLogger, type Logger } from '../core/index.js';
 import type { OtlpReceiver } from '../ingest/index.js';
 import type { StoreDriver } from '../storage/index.js';
-import { bearerAuth, type OperatorTokens } from './auth.js';
+import { bearerAuth, loopbackHostCheck, type OperatorTokens } from './auth.js';
 import { createErrorHandler, sendError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { otlpRoutes } from './routes/otlp.js';
@@ -12,6 +12,8 @@ import { otlpRoutes } from './routes/otlp.js';
 export interface AppConfig {
   /** When set, every route but /healthz and /readyz requires `Authorization: Bearer <token>`. */
   apiToken?: string | undefined;
+  /** Listening on loopback: refuse requests whose Host or Origin is not this machine (DNS rebinding). */
+  loopbackOnly?: boolean;
   /** Operators' tokens (sha256 hex → name): they authenticate too, and decisions carry their name. */
   operators?: OperatorTokens | undefined;
   /** Limit on a POST /v1/traces body as sent. */
@@ -48,6 +50,7 @@ export function buildApp(deps: AppDeps): WardenApp {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(createErrorHandler(logger));
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, ErrorCodes.NOT_FOUND, `no route for ${request.method} ${request.url.split('?')[0]}`));
+  if (deps.config.loopbackOnly) app.addHook('onRequest', loopbackHostCheck());
   app.addHook('onRequest', bearerAuth(deps.config.apiToken, deps.config.operators));
 
   void app.register(swagger, {

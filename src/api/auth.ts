@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCodes } from '../core/index.js';
+import { ErrorCodes, foreignHostHeader } from '../core/index.js';
 import { sendError } from './errors.js';
 
 /** Probes stay open so orchestrators can check liveness without the token. */
@@ -69,5 +69,20 @@ export function bearerAuth(token: string | undefined, operators: OperatorTokens 
     if (UNAUTHENTICATED_PATHS.has(path) || request.routeOptions.config.public === true) return;
     reply.header('WWW-Authenticate', 'Bearer realm="warden"');
     await sendError(reply, 401, ErrorCodes.UNAUTHORIZED, given !== undefined ? 'invalid API token' : 'missing bearer token (Authorization: Bearer <token>)');
+  };
+}
+
+/**
+ * An onRequest hook for a loopback listener: a request whose Host or Origin names another
+ * machine is refused (403) before anything else runs, so a web page that rebinds its own name
+ * to 127.0.0.1 cannot read or write through a browser. Probes are not exempt.
+ */
+export function loopbackHostCheck() {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const foreign = foreignHostHeader(request.headers.host, request.headers.origin);
+    if (foreign === undefined) return;
+    await sendError(reply, 403, ErrorCodes.HOST_NOT_LOCAL,
+      `${foreign.header} ${JSON.stringify(foreign.value)} is not this machine: warden serve listens on loopback and answers only requests addressed to localhost, 127.0.0.1 or [::1]` +
+      ' (behind a reverse proxy, have it send Host: 127.0.0.1; or listen off loopback with an API token)');
   };
 }

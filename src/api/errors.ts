@@ -24,6 +24,7 @@ export const HTTP_STATUS_FOR_CODE: Record<ErrorCode, number> = {
   [ErrorCodes.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCodes.NOT_FOUND]: 404,
   [ErrorCodes.UNAUTHORIZED]: 401,
+  [ErrorCodes.HOST_NOT_LOCAL]: 403,
   [ErrorCodes.UPSTREAM]: 502,
   [ErrorCodes.TIMEOUT]: 504,
   [ErrorCodes.ALERTS_INVALID]: 400,

@@ -3,7 +3,7 @@ import { analyticsConfig, analyticsContext } from '../analytics/index.js';
 import { analyticsRoutes, approvalsRoutes, buildApp, policyRoutes, type WardenApp } from '../api/index.js';
 import { ApprovalNotifier, ApprovalRegistry, ApprovalRepository } from '../approvals/index.js';
 import { loadTokensFile, type ServeConfig } from '../config/index.js';
-import { silentLogger, systemClock, type Logger } from '../core/index.js';
+import { isLoopbackHost, silentLogger, systemClock, type Logger } from '../core/index.js';
 import { BatchWriter, DeadLetterDir, OtlpReceiver, WriteAheadLog, countLines } from '../ingest/index.js';
 import { consoleRoutes } from '../console/index.js';
 import { applyRetention, embeddedMemoryBudget, migrate, type StoreDriver } from '../storage/index.js';
@@ -101,7 +101,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     await approvals.start();
     routes.push(approvalsRoutes(approvals));
 
-    const app = buildApp({ config: { apiToken: config.apiToken, operators, maxBodyBytes: config.ingest.maxBodyBytes }, ingest: receiver, store: queryStore, routes, logger });
+    const app = buildApp({ config: { apiToken: config.apiToken, operators, maxBodyBytes: config.ingest.maxBodyBytes, loopbackOnly: isLoopbackHost(config.host) }, ingest: receiver, store: queryStore, routes, logger });
     await app.listen({ host: config.host, port: config.port });
     const url = listenUrl(app, config.host);
     alertsBaseUrl = url;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_SESSION_LIMITS } from '../config/index.js';
-import { isLoopbackHost, type Logger } from '../core/index.js';
+import { foreignHostHeader, isLoopbackHost, type Logger } from '../core/index.js';
 import type { PolicyMode } from '../policy/index.js';
 import { bearerToken, type TokenDirectory } from './identity.js';
 import { describeCollision, findKeyCollision } from './json-keys.js';
@@ -196,21 +196,7 @@ function idOf(body: unknown): string | number | null {
 }
 
 function isLoopbackRequest(req: IncomingMessage): boolean {
-  const host = req.headers.host;
-  if (host === undefined || !isLoopbackHost(hostnameOf(host))) return false;
-  const origin = req.headers.origin;
-  if (origin === undefined || origin === 'null') return origin === undefined;
-  try {
-    return isLoopbackHost(new URL(origin).hostname);
-  } catch {
-    return false;
-  }
-}
-
-function hostnameOf(host: string): string {
-  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
-  const colon = host.lastIndexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
+  return foreignHostHeader(req.headers.host, req.headers.origin) === undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<{ body: unknown; text: string } | Error> {
