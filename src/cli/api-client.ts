@@ -3,10 +3,16 @@
  * fall back to opening the store only when nothing answers, because an embedded store can be
  * opened by one process at a time.
  */
+import { readEnv, resolveSecret } from '../config/index.js';
 import { ErrorCodes, WardenError, errorMessage, type ErrorCode } from '../core/index.js';
 
 export const PROBE_TIMEOUT_MS = 1_500;
 export const REQUEST_TIMEOUT_MS = 120_000;
+
+/** The bearer token a CLI command sends serve: `--token-file FILE`, else env WARDEN_API_TOKEN (never argv). */
+export function cliApiToken(tokenFile: string | undefined): string | undefined {
+  return resolveSecret({ file: tokenFile, env: readEnv().WARDEN_API_TOKEN, flag: '--token', fileFlag: '--token-file' });
+}
 
 export class ApiClient {
   constructor(
@@ -63,7 +69,7 @@ export class ApiClient {
       const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
       const code = (Object.values(ErrorCodes) as string[]).includes(error?.code ?? '') ? (error?.code as ErrorCode) : ErrorCodes.UPSTREAM;
       throw new WardenError(code, error?.message ?? `warden serve answered ${res.status}`, {
-        ...(res.status === 401 ? { hint: 'set WARDEN_API_TOKEN to the token `warden serve` was started with' } : {}),
+        ...(res.status === 401 ? { hint: 'set WARDEN_API_TOKEN, or pass --token-file FILE, with the token `warden serve` was started with' } : {}),
       });
     }
     return body as T;

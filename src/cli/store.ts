@@ -8,7 +8,8 @@ export function addStoreOptions(cmd: Command): Command {
     .option('--store <dir>', 'embedded store directory (chDB; env WARDEN_STORE; default .warden/data)')
     .option('--clickhouse-url <url>', 'use a ClickHouse server instead of the embedded store (env CLICKHOUSE_URL)')
     .option('--clickhouse-user <user>', 'ClickHouse user (env CLICKHOUSE_USER)')
-    .option('--clickhouse-password <password>', 'ClickHouse password (env CLICKHOUSE_PASSWORD)')
+    .option('--clickhouse-password-file <file>', 'a file holding the ClickHouse password (or env CLICKHOUSE_PASSWORD)')
+    .option('--clickhouse-password <password>', 'the password itself (visible in ps: prefer the file or the environment)')
     .option('--clickhouse-database <db>', 'database for Warden\'s tables (env CLICKHOUSE_DATABASE; default warden)');
 }
 

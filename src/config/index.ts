@@ -3,3 +3,4 @@ export * from './store.js';
 export * from './proxy.js';
 export * from './serve.js';
 export * from './tokens-file.js';
+export * from './secrets.js';

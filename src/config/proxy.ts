@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
+import { readSecretFile, resolveSecret } from './secrets.js';
 
 /** Typed options of `warden proxy`, from its flags and the environment (design.md, "Commands"). */
 export const RECORD_ARGS_MODES = ['none', 'hash', 'redacted', 'full'] as const;
@@ -34,6 +34,7 @@ export interface ProxyFlags {
   upstreamUrl?: string;
   header?: string[];
   bearer?: string;
+  bearerFile?: string;
   listen?: string;
   tokens?: string;
   approvalTimeout?: string;
@@ -182,11 +183,7 @@ const MIN_ARGS_HASH_KEY_BYTES = 16;
 function resolveArgsHashKey(file: string | undefined, env: WardenEnv): Buffer | undefined {
   let key: Buffer | undefined;
   if (file !== undefined) {
-    try {
-      key = Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
-    } catch (error) {
-      throw invalid(`cannot read --args-hash-key-file ${file}: ${(error as Error).message}`);
-    }
+    key = Buffer.from(readSecretFile(file, '--args-hash-key-file'), 'utf8');
   } else if (env.WARDEN_ARGS_HASH_KEY) {
     key = Buffer.from(env.WARDEN_ARGS_HASH_KEY, 'utf8');
   }
@@ -241,7 +238,7 @@ function resolveUpstream(flags: ProxyFlags, command: string[], env: WardenEnv, p
   }
   if (flags.upstreamUrl !== undefined) {
     const headers = parseHeaders(flags.header ?? []);
-    const bearer = flags.bearer ?? env.WARDEN_UPSTREAM_BEARER;
+    const bearer = resolveSecret({ value: flags.bearer, file: flags.bearerFile, env: env.WARDEN_UPSTREAM_BEARER, flag: '--bearer', fileFlag: '--bearer-file' });
     if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
     return { kind: 'http', url: checkUrl(flags.upstreamUrl, '--upstream-url'), headers };
   }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ErrorCodes, WardenError, isLoopbackHost, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
 import { parseByteSize } from './proxy.js';
+import { resolveSecret } from './secrets.js';
 import { DEFAULT_RETENTION_DAYS, resolveStoreConfig, type StoreConfig, type StoreFlags } from './store.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4318';
@@ -19,6 +20,7 @@ export const DEAD_LETTER_SUBDIR = 'dead-letter';
 export interface ServeFlags extends StoreFlags {
   listen?: string;
   apiToken?: string;
+  apiTokenFile?: string;
   retentionDays?: string | number;
   alerts?: string;
   alertInterval?: string;
@@ -55,10 +57,10 @@ export interface ServeConfig {
 /** Flags win over the environment. Throws WardenError CONFIG_INVALID with a sentence for the user. */
 export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConfig {
   const { host, port } = parseListen(flags.listen ?? DEFAULT_LISTEN);
-  const apiToken = flags.apiToken ?? env.WARDEN_API_TOKEN;
+  const apiToken = resolveSecret({ value: flags.apiToken, file: flags.apiTokenFile, env: env.WARDEN_API_TOKEN, flag: '--api-token', fileFlag: '--api-token-file' });
   if (!isLoopbackHost(host) && !apiToken) {
     throw new WardenError(ErrorCodes.CONFIG_INVALID, `listening on ${host} (not loopback) requires an API token`, {
-      hint: 'pass --api-token TOKEN (or set WARDEN_API_TOKEN); clients then send "Authorization: Bearer TOKEN"',
+      hint: 'pass --api-token-file FILE (or set WARDEN_API_TOKEN); clients then send "Authorization: Bearer TOKEN"',
     });
   }
   const store = resolveStoreConfig(flags, env);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WardenEnv } from './env.js';
+import { resolveSecret } from './secrets.js';
 
 /** The database Warden's tables live in, unless configured otherwise. */
 export const DEFAULT_DATABASE = 'warden';
@@ -28,6 +29,7 @@ export interface StoreFlags {
   clickhouseUrl?: string;
   clickhouseUser?: string;
   clickhousePassword?: string;
+  clickhousePasswordFile?: string;
   clickhouseDatabase?: string;
 }
 
@@ -40,7 +42,10 @@ export function resolveStoreConfig(flags: StoreFlags, env: WardenEnv): StoreConf
       kind: 'server',
       url,
       username: flags.clickhouseUser ?? env.CLICKHOUSE_USER,
-      password: flags.clickhousePassword ?? env.CLICKHOUSE_PASSWORD,
+      password: resolveSecret({
+        value: flags.clickhousePassword, file: flags.clickhousePasswordFile, env: env.CLICKHOUSE_PASSWORD,
+        flag: '--clickhouse-password', fileFlag: '--clickhouse-password-file',
+      }),
       database,
     });
   }

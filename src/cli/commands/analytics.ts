@@ -5,10 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AnalyticsContext, SimulationResult, SuggestResult } from '../../analytics/index.js';
-import { DEFAULT_API_URL, readEnv, type StoreFlags } from '../../config/index.js';
+import { DEFAULT_API_URL, type StoreFlags } from '../../config/index.js';
 import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../core/index.js';
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
-import { ApiClient } from '../api-client.js';
+import { ApiClient, cliApiToken } from '../api-client.js';
 import { createProgress } from '../progress.js';
 import { addStoreOptions, openStore, storeConfigFromFlags } from '../store.js';
 
@@ -17,6 +17,7 @@ type Analytics = typeof import('../../analytics/index.js');
 
 interface CommonFlags extends StoreFlags {
   api: string;
+  tokenFile?: string;
   since: string;
   json?: boolean;
 }
@@ -54,7 +55,9 @@ export function registerAnalyticsCommands(program: Command): void {
 }
 
 function addCommonOptions(cmd: Command): Command {
-  return addStoreOptions(cmd.option('--api <url>', 'a running warden serve', DEFAULT_API_URL));
+  return addStoreOptions(cmd
+    .option('--api <url>', 'a running warden serve', DEFAULT_API_URL)
+    .option('--token-file <file>', 'a file holding serve\'s bearer token (else env WARDEN_API_TOKEN)'));
 }
 
 function sinceToFrom(since: string): string {
@@ -76,7 +79,7 @@ function readPolicyFile(file: string, field: string): unknown {
 
 /** Runs `viaApi` against a live serve, else `direct` on a store opened here (and closed after). */
 async function withBackend<T>(flags: CommonFlags, viaApi: (api: ApiClient) => Promise<T>, direct: (analytics: Analytics, ctx: AnalyticsContext) => Promise<T>): Promise<T> {
-  const api = new ApiClient(flags.api, readEnv().WARDEN_API_TOKEN);
+  const api = new ApiClient(flags.api, cliApiToken(flags.tokenFile));
   if (await api.probe()) return viaApi(api);
   const analytics: Analytics = await import('../../analytics/index.js');
   const store = await openStore(storeConfigFromFlags(flags));

@@ -3,11 +3,9 @@
  * running `warden serve`. The token comes from WARDEN_API_TOKEN or --token-file (never argv);
  * serve names the decider from it.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_API_URL, readEnv } from '../../config/index.js';
-import { ErrorCodes, WardenError } from '../../core/index.js';
-import { ApiClient } from '../api-client.js';
+import { DEFAULT_API_URL } from '../../config/index.js';
+import { ApiClient, cliApiToken } from '../api-client.js';
 
 interface ApprovalsFlags {
   api: string;
@@ -29,15 +27,7 @@ interface ApprovalJson {
 }
 
 function client(flags: ApprovalsFlags): ApiClient {
-  let token = readEnv().WARDEN_API_TOKEN;
-  if (flags.tokenFile) {
-    try {
-      token = readFileSync(flags.tokenFile, 'utf8').trim();
-    } catch (e) {
-      throw new WardenError(ErrorCodes.CONFIG_INVALID, `cannot read --token-file ${flags.tokenFile}: ${(e as Error).message}`);
-    }
-  }
-  return new ApiClient(flags.api, token);
+  return new ApiClient(flags.api, cliApiToken(flags.tokenFile));
 }
 
 function common(cmd: Command): Command {
