@@ -8,6 +8,7 @@ export const HTTP_STATUS_FOR_CODE: Record<ErrorCode, number> = {
   [ErrorCodes.POLICY_INVALID]: 400,
   [ErrorCodes.POLICY_NOT_FOUND]: 404,
   [ErrorCodes.STORE_LOCKED]: 503,
+  [ErrorCodes.STORE_MISSING]: 503,
   [ErrorCodes.STORE_UNREACHABLE]: 503,
   [ErrorCodes.STORE_TOO_OLD]: 503,
   [ErrorCodes.STORE_QUERY]: 500,

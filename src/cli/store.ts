@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { ErrorCodes, WardenError } from '../core/index.js';
 import { readEnv, resolveStoreConfig, type StoreConfig, type StoreFlags } from '../config/index.js';
 import type { StoreDriver } from '../storage/index.js';
+import { Tables } from '../storage/schema.js';
 
 /** Adds the store flags shared by serve, migrate, suggest, simulate, … */
 export function addStoreOptions(cmd: Command): Command {
@@ -35,4 +38,35 @@ export async function openStore(config: StoreConfig, settings?: Record<string, s
     ...(config.password !== undefined ? { password: config.password } : {}),
     ...(settings ? { settings } : {}),
   });
+}
+
+const WHAT_TO_RUN =
+  'record calls with `warden serve` (proxies send it their spans), or try `warden demo`; ' +
+  'or point at a store with --store DIR or --clickhouse-url URL (a serve running at --api is asked first)';
+
+function noStore(message: string): WardenError {
+  return new WardenError(ErrorCodes.STORE_MISSING, message, { hint: WHAT_TO_RUN });
+}
+
+/**
+ * Opens the store a read command (suggest, simulate, …) reads, without creating one: an
+ * embedded directory that is not there, or a store without Warden's tables, is said in
+ * Warden's words with what to run, instead of ClickHouse's "Unknown table expression".
+ */
+export async function openStoreForReading(config: StoreConfig): Promise<StoreDriver> {
+  if (config.kind === 'embedded' && !existsSync(config.path)) {
+    throw noStore(`no Warden store at ${config.path}: nothing has been recorded here`);
+  }
+  const store = await openStore(config);
+  try {
+    const rows = await store.query<{ n: number }>(
+      'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {table:String}',
+      { params: { db: store.database, table: Tables.TOOL_CALLS } },
+    );
+    if (!rows[0]?.n) throw noStore(`the store at ${store.location} has no Warden tables in database ${store.database}: nothing has been recorded there`);
+    return store;
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
 }

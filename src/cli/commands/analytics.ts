@@ -10,7 +10,7 @@ import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../cor
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
 import { ApiClient, cliApiToken } from '../api-client.js';
 import { createProgress } from '../progress.js';
-import { addStoreOptions, openStore, storeConfigFromFlags } from '../store.js';
+import { addStoreOptions, openStoreForReading, storeConfigFromFlags } from '../store.js';
 
 /** Loaded only when no serve answers and the store is opened here. */
 type Analytics = typeof import('../../analytics/index.js');
@@ -82,7 +82,7 @@ async function withBackend<T>(flags: CommonFlags, viaApi: (api: ApiClient) => Pr
   const api = new ApiClient(flags.api, cliApiToken(flags.tokenFile));
   if (await api.probe()) return viaApi(api);
   const analytics: Analytics = await import('../../analytics/index.js');
-  const store = await openStore(storeConfigFromFlags(flags));
+  const store = await openStoreForReading(storeConfigFromFlags(flags));
   try {
     return await direct(analytics, analytics.analyticsContext(store));
   } finally {
@@ -101,11 +101,21 @@ async function runSuggest(flags: SuggestFlags): Promise<void> {
     (api) => api.post<SuggestResult>('/api/v1/policy/suggested', request),
     (a, ctx) => a.suggestPolicy(ctx, a.parseTimeRange({ from }, systemClock.nowMs()), request),
   ));
+  if (learnedFromNothing(result)) {
+    // A policy learned from no calls denies everything: refuse to hand that out as a suggestion.
+    throw new WardenError(ErrorCodes.NOT_FOUND, `no recorded calls from ${result.range.from} to ${result.range.to}: there is nothing to learn a policy from`, {
+      hint: 'widen --since, or record calls first: run your agents through `warden proxy` with `warden serve` running (or try `warden demo`)',
+    });
+  }
   const policyText = policyToJson(result.policy);
   if (flags.out) writeFileSync(flags.out, policyText);
   if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else if (!flags.out) process.stdout.write(policyText);
   if (!flags.json) process.stderr.write(suggestReport(result, flags.out));
+}
+
+function learnedFromNothing(r: SuggestResult): boolean {
+  return Object.keys(r.policy.tools ?? {}).length === 0 && r.rules.every((rule) => !rule.evidence) && r.excluded.calls === 0;
 }
 
 function suggestReport(r: SuggestResult, out: string | undefined): string {
@@ -145,6 +155,7 @@ async function runSimulate(flags: SimulateFlags): Promise<void> {
 
 function simulateReport(r: SimulationResult): string {
   const lines = [`${r.summary.from} → ${r.summary.to}, policy ${r.summary.policy_hash.slice(0, 12)}: ${backtestLine(r)}`];
+  if (r.summary.calls === 0) lines.push(`note: no recorded calls in this range; widen --since, or record calls first with \`warden serve\` (or try \`warden demo\`)`);
   if (r.summary.args_unchecked > 0) lines.push(`note: ${r.summary.args_unchecked} calls: ${r.summary.note}`);
   lines.push('', 'agent\ttool\tcalls\tallow\tdeny\trate_limited\tapproval\tinvalid_args\tnewly_refused\tnewly_allowed');
   for (const x of r.by_agent_tool) {
