@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 import { parseDurationMs } from '../core/index.js';
+import { RISK_CLASSES } from '../policy/index.js';
 
 import { ANOMALY_TYPES, SEVERITIES } from '../analytics/index.js';
 
-export const RISK_CLASSES = ['read', 'write', 'execute', 'destructive', 'financial'] as const;
+export { RISK_CLASSES };
 /** Alert and anomaly severities (lowest first) and anomaly types have one home: src/analytics/anomalies/types.ts. */
 export { ANOMALY_TYPES, SEVERITIES };
 export const TARGET_TYPES = ['webhook', 'slack', 'alertmanager'] as const;

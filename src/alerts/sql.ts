@@ -6,7 +6,7 @@
  * redelivered span counts once without FINAL.
  */
 import { DEFAULT_ANOMALY_THRESHOLDS, denyStormRule, type RuleTarget } from '../analytics/index.js';
-import { Tables, ToolCallsColumns as C, qualified, quoteIdent } from '../storage/index.js';
+import { Tables, ToolCallsColumns as C, qualified, quoteIdent, sqlStringLiteral } from '../storage/index.js';
 import type { CallFilter, MetricCondition, MetricKind } from './types.js';
 
 /** The default window a metric rule counts over: rolling, ending at evaluation time (not clock-aligned minutes). */
@@ -35,7 +35,7 @@ const DECISION_PREDICATES: Record<MetricKind, string | undefined> = {
 
 /** A ClickHouse string literal; rule values are config, but are still escaped, never trusted. */
 export function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return sqlStringLiteral(value);
 }
 
 function inList(column: string, param: string, values: readonly string[] | undefined): Predicate[] {

@@ -2,6 +2,8 @@
  * Analytics thresholds and budgets. Every default is a named value with the reason for it,
  * and the whole object can be overridden (partially) by callers such as `warden serve`.
  */
+import { WRITE_RISK_CLASSES } from '../policy/index.js';
+
 export interface AnomalyThresholds {
   /** Risk classes whose bursts count as bulk writes. */
   burstRisks: string[];
@@ -54,7 +56,7 @@ export interface AnalyticsConfig {
 }
 
 export const DEFAULT_ANOMALY_THRESHOLDS: AnomalyThresholds = {
-  burstRisks: ['write', 'execute', 'destructive', 'financial'],
+  burstRisks: [...WRITE_RISK_CLASSES],
   burstWindowS: 60,
   burstCeiling: 120,
   burstFactor: 5,

@@ -4,3 +4,4 @@ export * from './proxy.js';
 export * from './serve.js';
 export * from './tokens-file.js';
 export * from './secrets.js';
+export * from './analytics.js';

@@ -6,7 +6,7 @@ import { literal } from './sql.js';
 
 export const ALLOW = 'allow';
 /** Risk classes that change state (PolicyLayer's "write" side). */
-export const WRITE_RISKS = ['write', 'execute', 'destructive', 'financial'] as const;
+export { WRITE_RISK_CLASSES as WRITE_RISKS } from '../policy/index.js';
 /** Tool names that open / close an agent session (Total Recall's session_start/session_close and kin). */
 export const SESSION_START_PATTERN = '(^|[_.-])(session_)?(start|open|begin)$';
 export const SESSION_CLOSE_PATTERN = '(^|[_.-])(session_)?(close|end|stop)$';

@@ -1,3 +1,4 @@
+import { sqlStringLiteral } from '../storage/driver.js';
 import { DEFAULT_DATABASE, Tables, assertIdent } from '../storage/schema.js';
 
 /**
@@ -56,7 +57,7 @@ export function tableRefs(database: string = DEFAULT_DATABASE): TableRefs {
 
 /** A SQL string literal for constant text written into panels (never user input). */
 export function literal(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return sqlStringLiteral(text);
 }
 
 export function inList(values: readonly string[]): string {

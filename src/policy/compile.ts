@@ -120,7 +120,7 @@ function compileTool(name: string, rule: string, spec: ToolPolicy, allTools: Com
 }
 
 /** `rate_limit: {max, window}` or "10/minute" means one per-grant limit named `<tool>_rate`. */
-function legacyLimit(tool: string, spec: ToolPolicy['rate_limit']): LimitSpec | undefined {
+export function legacyLimit(tool: string, spec: ToolPolicy['rate_limit']): LimitSpec | undefined {
   if (spec === undefined) return undefined;
   if (typeof spec === 'string') {
     const [max, window] = spec.split('/') as [string, LimitSpec['window']];

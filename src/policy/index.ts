@@ -1,10 +1,10 @@
 /** The policy engine: pure (no I/O), shared by the proxy and every replay or simulation. */
 export type { DecisionKind, RiskClass, PolicyMode, LimitScope, ToolAnnotations, ToolCall, LimitOutcome, Decision, PolicyProblem, Approver } from './types.js';
-export { DECISION_KINDS, RISK_CLASSES, APPROVERS, isEnforced } from './types.js';
+export { DECISION_KINDS, RISK_CLASSES, WRITE_RISK_CLASSES, APPROVERS, isEnforced } from './types.js';
 export type { CompiledPolicy, PolicyView, CompiledTool, CompiledLimit, PolicySummary } from './compiled.js';
 export type { PolicyDocument, ToolPolicy, LimitSpec, ConditionSpec, GrantSpec, AllToolsSpec, ArgsSchema, WindowSpec } from './schema.js';
 export { policyDocumentSchema, CONDITION_OPS, NAMED_WINDOWS, windowSeconds } from './schema.js';
-export { compilePolicy, policyHash } from './compile.js';
+export { compilePolicy, policyHash, legacyLimit } from './compile.js';
 export { parsePolicyText, parsePolicyDocument } from './parse.js';
 export { formatProblems, formatPath, problemsFromIssues } from './problems.js';
 export { classifyRisk } from './risk.js';

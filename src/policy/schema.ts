@@ -115,7 +115,7 @@ export const toolPolicySchema = z.strictObject({
   action: z.enum(['allow', 'deny', 'approve']).optional().describe('allow (default), deny, or approve (approval_required)'),
   reason: z.string().optional().describe('why; shown with deny / approve decisions'),
   approver: z.enum(['user', 'operator']).optional().describe('with action approve, in enforce mode: who decides a held call — the person at the client (MCP elicitation, when the client supports it) or an operator on warden serve (default)'),
-  risk: z.enum(RISK_CLASSES as [string, ...string[]]).optional().describe('overrides the risk class from MCP annotations'),
+  risk: z.enum(RISK_CLASSES).optional().describe('overrides the risk class from MCP annotations'),
   limits: z.array(limitSchema).optional(),
   rate_limit: legacyRateLimitSchema.optional().describe('older PolicyLayer wording; means limits: [{counter: "<tool>_rate", scope: "grant", …}]'),
   require: z.array(conditionSchema).optional().describe('every condition must hold, else deny'),

@@ -6,7 +6,10 @@ export type PolicyMode = 'audit' | 'enforce';
 export type LimitScope = 'grant' | 'session' | 'global';
 
 export const DECISION_KINDS: readonly DecisionKind[] = ['allow', 'deny', 'rate_limited', 'invalid_arguments', 'approval_required'];
-export const RISK_CLASSES: readonly RiskClass[] = ['read', 'write', 'execute', 'destructive', 'financial'];
+/** Risk classes, least risky first (suggest takes the riskiest a tool was seen with). */
+export const RISK_CLASSES = ['read', 'write', 'execute', 'destructive', 'financial'] as const satisfies readonly RiskClass[];
+/** Every class that changes something: what "write calls" and write bursts count. */
+export const WRITE_RISK_CLASSES = ['write', 'execute', 'destructive', 'financial'] as const satisfies readonly RiskClass[];
 
 /** The MCP `ToolAnnotations` hints Warden reads (others pass through untouched). */
 export interface ToolAnnotations {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Session } from 'chdb';
 import { ErrorCodes, WardenError, errorMessage, type Result } from '../core/index.js';
-import { OUTPUT_SETTINGS, pingByVersion, settingsClause, type InsertOptions, type QueryOptions, type StoreDriver } from './driver.js';
+import { OUTPUT_SETTINGS, pingByVersion, settingsClause, sqlStringLiteral, type InsertOptions, type QueryOptions, type StoreDriver } from './driver.js';
 import { assertIdent, quoteIdent } from './schema.js';
 
 export interface ChdbDriverOptions {
@@ -51,7 +51,7 @@ export class ChdbDriver implements StoreDriver {
     }
     const driver = new ChdbDriver(session, location, opts.database);
     for (const [name, value] of Object.entries({ ...OUTPUT_SETTINGS, ...opts.settings })) {
-      await driver.command(`SET ${name} = ${typeof value === 'string' ? `'${value}'` : Number(value)}`);
+      await driver.command(`SET ${name} = ${typeof value === 'string' ? sqlStringLiteral(value) : Number(value)}`);
     }
     await driver.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(opts.database)}`);
     return driver;

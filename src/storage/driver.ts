@@ -62,6 +62,16 @@ function formatSettingValue(value: string | number | boolean): string {
     return String(value);
   }
   if (typeof value === 'boolean') return value ? '1' : '0';
+  return sqlStringLiteral(value);
+}
+
+/**
+ * A ClickHouse string literal for any JS string: backslash and quote are the only characters a
+ * quoted string gives meaning to, so escaping both keeps every other byte (newline, NUL) data.
+ * For constant text (settings, panel SQL, config values rendered for Grafana); values from
+ * requests are bound as parameters instead.
+ */
+export function sqlStringLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 

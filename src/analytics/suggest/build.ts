@@ -9,6 +9,8 @@
  *   headroom for write-class and destructive tools is never larger than for read tools.
  */
 import type { LimitSpec, PolicyDocument, ToolPolicy } from '../../policy/index.js';
+import { RISK_CLASSES } from '../../policy/index.js';
+import { DEFAULT_SUGGEST_HEADROOM } from '../../config/index.js';
 import { median } from '../stats.js';
 import type { OfferedTool, ToolUsage } from './learn.js';
 
@@ -23,11 +25,11 @@ export interface SuggestOptions {
   stabilizationMs: number;
 }
 
-export const DEFAULT_SUGGEST_OPTIONS: SuggestOptions = { headroom: 1.5, windowS: 60, rareCalls: 20, grantFactor: 3, stabilizationMs: 86_400_000 };
+export const DEFAULT_SUGGEST_OPTIONS: SuggestOptions = { headroom: DEFAULT_SUGGEST_HEADROOM, windowS: 60, rareCalls: 20, grantFactor: 3, stabilizationMs: 86_400_000 };
 
 /** Floors per risk class for rarely seen tools: never looser for riskier classes. */
 export const CLASS_FLOOR: Record<string, number> = { read: 10, write: 5, execute: 5, destructive: 2, financial: 2 };
-const RISK_ORDER = ['read', 'write', 'execute', 'destructive', 'financial'];
+const RISK_ORDER: readonly string[] = RISK_CLASSES;
 
 export function classHeadroom(risk: string, headroom: number): number {
   // Destructive and financial tools get at most 1.25× what was seen, whatever was asked for.

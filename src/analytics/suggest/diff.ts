@@ -3,7 +3,7 @@
  * as rates (max / window seconds) when windows differ. With no current policy, the baseline
  * is what `warden proxy` does without --policy: allow everything, no limits.
  */
-import { windowSeconds, type LimitSpec, type PolicyDocument, type ToolPolicy } from '../../policy/index.js';
+import { legacyLimit, windowSeconds, type LimitSpec, type PolicyDocument, type ToolPolicy } from '../../policy/index.js';
 
 export type ChangeKind = 'new' | 'removed' | 'tighter' | 'looser' | 'unchanged';
 
@@ -18,14 +18,8 @@ const ALLOW_ALL: PolicyDocument = { version: '1', default: 'allow' };
 
 function effectiveLimits(spec: ToolPolicy | undefined, tool: string): LimitSpec[] {
   if (!spec) return [];
-  const limits = [...(spec.limits ?? [])];
-  const legacy = spec.rate_limit;
-  if (legacy && typeof legacy === 'object') limits.push({ counter: `${tool}_rate`, window: legacy.window, max: legacy.max, scope: 'grant' });
-  if (typeof legacy === 'string') {
-    const [max, window] = legacy.split('/') as [string, LimitSpec['window']];
-    limits.push({ counter: `${tool}_rate`, window, max: Number(max), scope: 'grant' });
-  }
-  return limits;
+  const legacy = legacyLimit(tool, spec.rate_limit);
+  return [...(spec.limits ?? []), ...(legacy ? [legacy] : [])];
 }
 
 function rate(l: LimitSpec): number {

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DEFAULT_SUGGEST_HEADROOM } from '../../config/index.js';
 import { parseTimeRange, simulatePolicy, suggestPolicy, type AnalyticsContext } from '../../analytics/index.js';
 import { ErrorCodes, WardenError } from '../../core/index.js';
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
@@ -13,7 +14,7 @@ import { rangeQuery } from './analytics.js';
 /** Suggest learns from a week by default: long windows are what makes a policy complete. */
 const SUGGEST_DEFAULT_RANGE_MS = 7 * 86_400_000;
 
-const headroom = z.coerce.number().min(1).max(100).default(1.5).describe('multiplier over the largest observed rolling count');
+const headroom = z.coerce.number().min(1).max(100).default(DEFAULT_SUGGEST_HEADROOM).describe('multiplier over the largest observed rolling count');
 const suggestQuery = z.object({ ...rangeQuery, headroom, backtest: z.enum(['true', 'false']).default('true').describe('replay the suggestion over the same history') });
 const policyInput = z.union([z.record(z.string(), z.unknown()), z.string().min(1)]).describe('a policy document, or its JSON/YAML text');
 const suggestBody = z.object({ ...rangeQuery, headroom, backtest: z.boolean().default(true), current: policyInput.optional().describe('the policy in force, for the diff') });

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AnalyticsContext, SimulationResult, SuggestResult } from '../../analytics/index.js';
-import { DEFAULT_API_URL, type StoreFlags } from '../../config/index.js';
+import { DEFAULT_API_URL, DEFAULT_SUGGEST_HEADROOM, type StoreFlags } from '../../config/index.js';
 import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../core/index.js';
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
 import { ApiClient, cliApiToken } from '../api-client.js';
@@ -38,7 +38,7 @@ export function registerAnalyticsCommands(program: Command): void {
     .command('suggest')
     .description('print a tightened policy learned from recorded usage (policy.json), with evidence, a diff and a backtest')
     .option('--since <duration>', 'learn from this much history', '7d')
-    .option('--headroom <x>', 'multiplier over the largest observed rolling count', '1.5')
+    .option('--headroom <x>', 'multiplier over the largest observed rolling count', String(DEFAULT_SUGGEST_HEADROOM))
     .option('--out <file>', 'write the policy file here instead of stdout')
     .option('--current <file>', 'the policy in force, to diff against')
     .option('--no-backtest', 'skip replaying the suggestion over the same history')

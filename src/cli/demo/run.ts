@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { generateWorkload, type AgentProfile } from '../../../examples/workload/generate.js';
 import { postWorkloadOtlp } from '../../../examples/workload/writers.js';
-import { resolveServeConfig } from '../../config/index.js';
+import { DEFAULT_SUGGEST_HEADROOM, resolveServeConfig } from '../../config/index.js';
 import type { Logger } from '../../core/index.js';
 import type { Progress } from '../progress.js';
 import { startServe, type RunningServe } from '../serve-runner.js';
@@ -96,7 +96,7 @@ async function driveDemo(serve: RunningServe, receiver: WebhookReceiver, root: s
   const [agents, anomalies, suggested] = await progress.step('computing rates, anomalies and the suggested policy', () => Promise.all([
     api.get<{ agents: DemoReport['agents'] }>('/api/v1/agents', { from: '-8d' }),
     api.get<{ anomalies: DemoReport['anomalies'] }>('/api/v1/anomalies', { from: '-1h' }),
-    api.post<DemoReport['suggested']>('/api/v1/policy/suggested', { from: '-8d', headroom: 1.5, current: JSON.parse(readFileSync(STARTER_POLICY, 'utf8')) }),
+    api.post<DemoReport['suggested']>('/api/v1/policy/suggested', { from: '-8d', headroom: DEFAULT_SUGGEST_HEADROOM, current: JSON.parse(readFileSync(STARTER_POLICY, 'utf8')) }),
   ]));
   mkdirSync(dirname(resolve(opts.policyOut)), { recursive: true });
   writeFileSync(opts.policyOut, JSON.stringify(suggested.policy, null, 2) + '\n');

@@ -1,0 +1,7 @@
+/**
+ * Defaults the suggested policy shares between the CLI, the API and the analytics that use
+ * them (here, low in the layers, so the CLI need not load the analytics to show a default).
+ */
+
+/** Suggested limits are this multiple of the largest observed rolling count. */
+export const DEFAULT_SUGGEST_HEADROOM = 1.5;
