@@ -1,4 +1,4 @@
-import { sqlStringLiteral } from '../storage/driver.js';
+import { sqlStringLiteral } from '../storage/schema.js';
 import { DEFAULT_DATABASE, Tables, assertIdent } from '../storage/schema.js';
 
 /**

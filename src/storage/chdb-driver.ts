@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Session } from 'chdb';
 import { ErrorCodes, WardenError, errorMessage, type Result } from '../core/index.js';
-import { OUTPUT_SETTINGS, pingByVersion, settingsClause, sqlStringLiteral, type InsertOptions, type QueryOptions, type StoreDriver } from './driver.js';
-import { assertIdent, quoteIdent } from './schema.js';
+import { OUTPUT_SETTINGS, pingByVersion, settingsClause, type InsertOptions, type QueryOptions, type StoreDriver } from './driver.js';
+import { assertIdent, quoteIdent, sqlStringLiteral } from './schema.js';
 
 export interface ChdbDriverOptions {
   /** Data directory; created when missing. */

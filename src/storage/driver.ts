@@ -1,4 +1,6 @@
 import { err, errorMessage, ok, type Result } from '../core/index.js';
+import { sqlStringLiteral } from './schema.js';
+
 
 /** Settings values passed to ClickHouse (e.g. max_execution_time). */
 export type Settings = Record<string, string | number | boolean>;
@@ -65,15 +67,6 @@ function formatSettingValue(value: string | number | boolean): string {
   return sqlStringLiteral(value);
 }
 
-/**
- * A ClickHouse string literal for any JS string: backslash and quote are the only characters a
- * quoted string gives meaning to, so escaping both keeps every other byte (newline, NUL) data.
- * For constant text (settings, panel SQL, config values rendered for Grafana); values from
- * requests are bound as parameters instead.
- */
-export function sqlStringLiteral(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /** Both drivers' `ping()`: the server's version, or why it could not be asked. */
 export async function pingByVersion(driver: Pick<StoreDriver, 'query'>): Promise<Result<{ version: string }, string>> {

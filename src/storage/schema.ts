@@ -105,3 +105,11 @@ export const OtelTracesColumn = {
   STATUS_CODE: 'StatusCode',
   STATUS_MESSAGE: 'StatusMessage',
 } as const;
+
+/**
+ * A ClickHouse string literal: backslash and quote escaped, so any text (an agent name) stays
+ * one string. Only for SQL that cannot take bound parameters (settings, Grafana panel SQL).
+ */
+export function sqlStringLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -12,7 +12,7 @@ import { WRITE_RISKS } from '../../../src/dashboards/exprs.js';
 import { RISK_CLASSES, WRITE_RISK_CLASSES, parsePolicyDocument, type PolicyDocument } from '../../../src/policy/index.js';
 import { buildProgram } from '../../../src/cli/main.js';
 import { ChdbDriver } from '../../../src/storage/index.js';
-import { sqlStringLiteral } from '../../../src/storage/driver.js';
+import { sqlStringLiteral } from '../../../src/storage/schema.js';
 import { testDataDir, uniqueDatabase } from '../../helpers/store.js';
 
 test('risk classes: the alerts file and policy.schema.json accept exactly the policy\'s classes', () => {
