@@ -63,6 +63,8 @@ export class McpRelay {
   private readonly progress = new Map<string | number, RequestId>();
   private clientName: string | undefined;
   private initialized = false;
+  /** Request ids whose shared-limit decision (Redis) is still on its way. */
+  private readonly deciding = new Set<RequestId>();
   private upstreamGone: string | undefined;
   private closed = false;
   private deadlines: NodeJS.Timeout | undefined;
@@ -153,11 +155,15 @@ export class McpRelay {
 
   /** With shared limits (`--limits`) a limited call's decision arrives later; the session may have closed meanwhile. */
   private awaitDecision(decided: Promise<Decision>, message: Message, id: RequestId): void {
+    // Counted as in flight while Redis decides, so trust rule 2 refuses a reuse of its id.
+    this.deciding.add(id);
     decided.then(
       (decision) => {
+        this.deciding.delete(id);
         if (!this.closed) this.guard(() => this.actOn(decision, message, id));
       },
       (error: unknown) => {
+        this.deciding.delete(id);
         this.opts.logger.error('proxy failed to decide a call', { error: String(error) });
         if (!this.closed) this.toAgent(errorResponse(id, RpcError.INTERNAL_ERROR, 'warden could not decide this call'), id);
       },
@@ -193,9 +199,13 @@ export class McpRelay {
     const collision = raw === undefined ? undefined : findKeyCollision(raw);
     if (collision) return describeCollision(collision);
     if (message.id === undefined) return method === 'tools/call' ? 'tools/call without an id' : undefined;
-    if (this.pending.has(message.id) || this.pending.has(idAlias(message.id))) return `request id ${JSON.stringify(message.id)} already in flight`;
+    if (this.inFlight(message.id) || this.inFlight(idAlias(message.id))) return `request id ${JSON.stringify(message.id)} already in flight`;
     if (method === 'initialize' && this.initialized) return 'session already initialized';
     return undefined;
+  }
+
+  private inFlight(id: RequestId): boolean {
+    return this.pending.has(id) || this.deciding.has(id);
   }
 
   /** A refused message is answered (when it has an id), never forwarded, and recorded. */
