@@ -14,20 +14,9 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { McpRelay, NdjsonStreamTransport, PolicyState } from '../../../src/proxy/index.js';
 import { NetworkTransport, createTelemetry } from '../../../src/telemetry/index.js';
+import { prng } from '../../../examples/workload/generate.js';
 
 const TOOLS = ['safe', 'danger', 'slow'];
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hostileSequence(rand: () => number, length: number): string[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
@@ -108,7 +97,7 @@ async function runSequence(mode: 'audit' | 'enforce', lines: string[]) {
 for (const mode of ['audit', 'enforce'] as const) {
   test(`random hostile sequences (${mode}): upstream calls == forwarded spans, one reading of every forwarded call`, async () => {
     for (let seed = 1; seed <= 25; seed++) {
-      const { received, spans } = await runSequence(mode, hostileSequence(random(seed * 7919 + (mode === 'audit' ? 1 : 2)), 30));
+      const { received, spans } = await runSequence(mode, hostileSequence(prng(seed * 7919 + (mode === 'audit' ? 1 : 2)), 30));
       const forwarded = spans.filter((s) => s.attributes['warden.rule'] !== 'protocol' && (mode === 'audit' || s.attributes['warden.decision'] === 'allow'));
       assert.equal(received.length, forwarded.length, `seed ${seed}: upstream got ${received.length} tools/call, ${forwarded.length} recorded as forwarded`);
       const recordedTools = forwarded.map((s) => String(s.attributes['gen_ai.tool.name'])).sort();
