@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { performance } from 'node:perf_hooks';
 import { BatchWriter, OtlpReceiver, decodeOtlpBody } from '../../../src/ingest/index.js';
 import { openTestStore } from '../../helpers/store.js';
 import { encode, hex } from '../../helpers/proto-encode.js';
@@ -35,16 +34,16 @@ test('decoding stops at the queue\'s room: over it the request is refused whole 
     assert.equal(writer.queuedRows, 600, 'nothing of the refused request was accepted');
     assert.equal((await receiver.receive(tinySpans(400, 600), 'application/x-protobuf', undefined)).kind, 'accepted', 'what fits is taken');
 
-    // The refusal costs the budget's worth of decoding, not the body's.
-    let t = performance.now();
-    const full = decodeOtlpBody(huge, 'protobuf');
-    const fullMs = performance.now() - t;
-    t = performance.now();
-    const budgeted = decodeOtlpBody(huge, 'protobuf', 1000);
-    const budgetedMs = performance.now() - t;
-    assert.ok(full.ok && full.value.rows.length === 200_000);
-    assert.ok(!budgeted.ok && budgeted.error.kind === 'over_budget');
-    assert.ok(budgetedMs * 10 < fullMs, `budgeted ${budgetedMs.toFixed(1)} ms vs full ${fullMs.toFixed(1)} ms`);
+    // The refusal costs the budget's worth of decoding, not the body's: bytes past the
+    // (budget + 1)th span are never read, so a malformed tail is not even noticed.
+    // (Structural, not timed: a timing ratio flakes on a loaded CI machine.)
+    const withBadTail = Buffer.concat([tinySpans(1001), Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2])]);
+    const full = decodeOtlpBody(withBadTail, 'protobuf');
+    assert.ok(!full.ok && full.error.kind === 'bad_data', 'a whole read reaches the tail');
+    const budgeted = decodeOtlpBody(withBadTail, 'protobuf', 1000);
+    assert.ok(!budgeted.ok && budgeted.error.kind === 'over_budget', 'the budgeted read stops before it');
+    const hugeFull = decodeOtlpBody(huge, 'protobuf');
+    assert.ok(hugeFull.ok && hugeFull.value.rows.length === 200_000);
   } finally {
     await writer.close();
     await store.close();
