@@ -10,3 +10,4 @@ export * from './suggest/index.js';
 export * from './simulate.js';
 export * from './strip-args.js';
 export * from './replay-source.js';
+export * from './sessions.js';

@@ -7,3 +7,4 @@ export * from './routes/alerts.js';
 export * from './routes/analytics.js';
 export * from './routes/policy.js';
 export * from './routes/approvals.js';
+export * from './routes/sessions.js';

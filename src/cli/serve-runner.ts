@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { analyticsConfig, analyticsContext } from '../analytics/index.js';
-import { analyticsRoutes, approvalsRoutes, buildApp, policyRoutes, type WardenApp } from '../api/index.js';
+import { analyticsRoutes, approvalsRoutes, buildApp, policyRoutes, sessionRoutes, type WardenApp } from '../api/index.js';
 import { ApprovalNotifier, ApprovalRegistry, ApprovalRepository } from '../approvals/index.js';
 import { loadTokensFile, type ServeConfig } from '../config/index.js';
 import { isLoopbackHost, silentLogger, systemClock, type Logger } from '../core/index.js';
@@ -83,7 +83,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     const routes: FastifyPluginAsync[] = [...(opts.routes ?? [])];
     // ── ANALYTICS: rates, anomalies, suggest and simulate on the query connection, under its budget.
     const analytics = analyticsContext(queryStore, analyticsConfig({ queryBudgetS: config.analyticsMaxExecutionSeconds }));
-    routes.push(analyticsRoutes(analytics), policyRoutes(analytics));
+    routes.push(analyticsRoutes(analytics), policyRoutes(analytics), sessionRoutes(analytics));
     // ── ALERTS: the loop on its own connection; started once listening, stopped first in close().
     let alertsBaseUrl = '';
     const alerts = await openServeAlerts({ config, alertConfig, logger, querySettings: embedded ? memory.background : {}, generatorUrl: () => `${alertsBaseUrl}/api/v1/alerts` });

@@ -130,7 +130,18 @@ test('Agent: a uPlot chart with data, decisions and rates; the hostile agent pag
   });
   assert.ok(drawn > 50, `the session_close line is drawn (${drawn} pixels)`);
   await tab.page.locator('[data-testid="rates-table"] tbody tr').first().waitFor();
+  // Sessions, busiest first: the storm's session (start, load_context, 400 closes) on top.
+  await tab.page.locator('[data-ready="agent-sessions"]').waitFor();
+  const storm = w.labels.find((l) => l.kind === 'session_close_storm')!;
+  const stormSession = w.calls.find((c) => c.spanId === storm.spanIds[0])!.session;
+  const first = tab.page.locator('[data-testid="sessions-table"] tbody tr').first();
+  assert.match((await first.textContent()) ?? '', new RegExp(`${stormSession}402`));
+  const listed = (await api<{ total: number }>('/api/v1/agents/cursor/sessions?from=-24h&to=now')).json();
+  assert.equal(await tab.page.locator('[data-testid="sessions-table"] tbody tr').count(), Math.min(listed.total, 50));
+  await tab.page.screenshot({ path: join(SHOTS, 'agent.png'), fullPage: true });
   await show(`#/agent/${encodeURIComponent(HOSTILE)}?from=-24h&to=now`, 'agent-chart', 'agent-hostile');
+  await tab.page.locator('[data-ready="agent-sessions"]').waitFor();
+  assert.equal(await tab.page.locator('[data-testid="sessions-table"] tbody tr').count(), new Set(w.calls.filter((c) => c.agent === HOSTILE && c.tsMs >= Date.now() - 86_400_000).map((c) => c.session)).size);
   assert.equal(await tab.page.locator('h1 .name').textContent(), HOSTILE);
   assert.equal(await tab.page.locator('img').count(), 0);
   assertClean();
@@ -148,15 +159,42 @@ test('Anomalies: the runaway agent is there, with its explanation and evidence',
   assertClean();
 });
 
-test('Policy: the download equals GET /api/v1/policy/suggested.json', async () => {
-  await show('#/policy?from=-24h&to=now', 'policy', 'policy');
+test('Policy: the policy first (no replay), then the backtest in a second request, shown computing meanwhile; the download equals suggested.json', async () => {
+  // The replay request is held until the test has seen the policy and the "computing" state.
+  const asked: Array<{ backtest: string | null; from: string | null; to: string | null }> = [];
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await tab.page.route('**/api/v1/policy/suggested?*', async (route) => {
+    const url = new URL(route.request().url());
+    asked.push({ backtest: url.searchParams.get('backtest'), from: url.searchParams.get('from'), to: url.searchParams.get('to') });
+    if (url.searchParams.get('backtest') === 'true') await held;
+    await route.continue();
+  });
+  try {
+    await show('#/policy?from=-24h&to=now', 'policy', 'policy-computing');
+    assert.match((await tab.page.getByTestId('computing').first().textContent()) ?? '', /^Computing the backtest/);
+    assert.equal(await tab.page.locator('[data-ready="backtest"]').count(), 0);
+    assert.deepEqual(asked.map((a) => a.backtest), ['false', 'true'], 'the policy comes without replays; the replays are asked for next');
+    // The replays are asked for the first answer's absolute range, so "now" does not move between the two.
+    const shown = (await tab.page.locator('[data-ready="policy"] p.muted').first().textContent()) ?? '';
+    assert.equal(shown.slice(0, shown.indexOf(';')), `Learned from ${asked[1]!.from} to ${asked[1]!.to}`);
+    assert.ok(JSON.parse((await tab.page.getByTestId('policy-json').textContent()) ?? '{}').version, 'the policy is on screen');
+    release();
+    await tab.page.locator('[data-ready="backtest"]').waitFor({ timeout: 30_000 });
+    await tab.page.locator('[data-ready="forward-test"]').waitFor({ timeout: 30_000 });
+    assert.equal(await tab.page.getByTestId('computing').count(), 0);
+  } finally {
+    release();
+    await tab.page.unroute('**/api/v1/policy/suggested?*');
+  }
+  await tab.page.getByTestId('by-agent-tool').waitFor();
+  await tab.page.screenshot({ path: join(SHOTS, 'policy.png'), fullPage: true });
   const [download] = await Promise.all([tab.page.waitForEvent('download'), tab.page.getByTestId('download').click()]);
   const saved = readFileSync((await download.path())!, 'utf8');
   const file = await api('/api/v1/policy/suggested.json?from=-24h&to=now&headroom=1.5');
   assert.equal(file.status, 200);
   assert.equal(saved, file.text);
   assert.equal(download.suggestedFilename(), 'policy.json');
-  await tab.page.getByTestId('by-agent-tool').waitFor();
   assertClean();
 });
 

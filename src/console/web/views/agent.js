@@ -1,5 +1,5 @@
 // Agent: calls per minute of each tool against the policy's per-minute limit, decisions,
-// rolling-rate quantiles, top refusals and this agent's anomalies.
+// rolling-rate quantiles, top refusals, sessions and this agent's anomalies.
 import { useMemo } from 'preact/hooks';
 import { html } from '../html.js';
 import { useApi } from '../api.js';
@@ -9,6 +9,7 @@ import { fmtInt, fmtNum, fmtTime, stepFor } from '../format.js';
 import { currentPolicyDocument, limitsFor, minuteLimit } from '../policy-doc.js';
 import { routeHref } from '../route.js';
 import { bucketTimes, decisionTotals, denseValues } from '../series.js';
+import { AgentSessions } from './agent-sessions.js';
 
 /** One-minute buckets up to a day; coarser beyond (then each point is a per-minute mean). */
 const CHART_POINTS = 1440;
@@ -95,7 +96,8 @@ export function AgentView({ route, range }) {
     <${Section} title="Rolling one-minute rates">
       <${Async} state=${rates} what="rates">${(data) => html`<${RatesTable} rates=${data.rates} policy=${policy} agent=${agent} />`}<//>
     <//>
-    <${Section} title="Anomalies and sessions">
+    <${AgentSessions} route=${route} range=${range} agent=${agent} />
+    <${Section} title="Anomalies">
       <${Async} state=${anomalies} what="anomalies">${(data) => html`<${Table} testId="agent-anomalies" rows=${data.anomalies} rowKey=${(a) => a.id}
         empty="No anomaly for this agent in this range." columns=${[
           { label: 'Type', value: (a) => html`<a href=${routeHref('anomalies', undefined, { ...range, agent })}>${a.type}</a>` },

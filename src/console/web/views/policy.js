@@ -1,5 +1,6 @@
-// Policy: the suggested policy, its diff against the current one (when given), the backtest
-// (and the forward test when the API has one), and the file as a download.
+// Policy: the suggested policy and its diff against the current one (when given) first, from a
+// request without replays; then its backtest and forward test (policy-replays.js), and the file
+// as a download.
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { request, useApi } from '../api.js';
@@ -8,7 +9,7 @@ import { fmtValue } from '../format.js';
 import { navigate } from '../route.js';
 import { getCurrentPolicyText, setCurrentPolicyText } from '../policy-doc.js';
 import { PolicyInput } from './policy-input.js';
-import { SimulationResult } from './simulation.js';
+import { PolicyReplays } from './policy-replays.js';
 
 /** Saves the policy file the API serves (so the download is byte for byte what the API gives). */
 async function download(params, setError) {
@@ -49,16 +50,7 @@ function Rules({ rules }) {
   ]} />`;
 }
 
-/** The forward test (learn on the earlier part, test on the later one), shown as the API gives it. */
-function ForwardTest({ result }) {
-  if (!result) return html`<p class="muted">This serve reports no forward test.</p>`;
-  if (typeof result !== 'object') return html`<p>${fmtValue(result)}</p>`;
-  const scalars = Object.fromEntries(Object.entries(result).filter(([, v]) => v === null || typeof v !== 'object'));
-  const nested = Object.entries(result).filter(([, v]) => v !== null && typeof v === 'object' && !Array.isArray(v));
-  return html`<${KeyValues} object=${scalars} />${nested.map(([k, v]) => html`<h4>${k}</h4><${KeyValues} object=${v} />`)}`;
-}
-
-function Suggestion({ data, params }) {
+function Suggestion({ data, params, holdout }) {
   const [error, setError] = useState(undefined);
   return html`<div data-ready="policy">
     <${Section} title="Suggested policy" aside=${html`<button data-testid="download" onClick=${() => download(params, setError)}>Download policy.json</button>`}>
@@ -67,20 +59,19 @@ function Suggestion({ data, params }) {
       <pre class="code" data-testid="policy-json">${JSON.stringify(data.policy, null, 2)}</pre>
     <//>
     <${Section} title="Diff"><${Diff} diff=${data.diff} /><//>
-    <${Section} title="Backtest (the suggestion replayed over the same history)">
-      ${data.backtest ? html`<${SimulationResult} result=${data.backtest} />` : html`<p class="muted">No backtest.</p>`}
-    <//>
-    <${Section} title="Forward test"><${ForwardTest} result=${data.forward_test} /><//>
+    <${PolicyReplays} suggestion=${data} headroom=${params.headroom} holdout=${holdout} />
     <${Section} title="Rules and evidence"><${Rules} rules=${data.rules} /><//>
   </div>`;
 }
 
 export function PolicyView({ route, range }) {
   const headroom = route.query.headroom || '1.5';
+  const holdout = route.query.holdout || undefined;
   const [current, setCurrent] = useState(getCurrentPolicyText());
   const params = { ...range, headroom };
-  const body = current ? { ...params, headroom: Number(headroom), current } : undefined;
-  const state = useApi('api/v1/policy/suggested', params, JSON.stringify([params, current]), body);
+  // The policy and its diff without the replays: on a big store those take most of the time.
+  const body = current ? { ...params, headroom: Number(headroom), current, backtest: false } : undefined;
+  const state = useApi('api/v1/policy/suggested', { ...params, backtest: 'false' }, JSON.stringify([params, current]), body);
   const saveCurrent = (text) => {
     setCurrentPolicyText(text);
     setCurrent(getCurrentPolicyText());
@@ -88,9 +79,10 @@ export function PolicyView({ route, range }) {
   return html`<${Section} title="Learn a policy">
       <div class="filters">
         <label>headroom × <input type="number" min="1" max="100" step="0.1" value=${headroom} onChange=${(e) => navigate(route, { headroom: e.currentTarget.value })} /></label>
+        <label title="the later part of the range the forward test replays: a share (20%) or a duration (8h, 2d); default the last 20 %, at least a day when the range allows">forward-test holdout <input size="6" placeholder="20%" value=${holdout ?? ''} onChange=${(e) => navigate(route, { holdout: e.currentTarget.value.trim() })} /></label>
         <span class="muted">Suggest learns best from a week or more: <a href=${`#/policy?from=-7d&to=now&headroom=${headroom}`}>last 7 days</a>.</span>
       </div>
       <${PolicyInput} label="Current policy (optional, JSON or YAML; kept for this tab)" text=${current} onSubmit=${saveCurrent} submitLabel="Diff against it" clearable />
     <//>
-    <${Async} state=${state} what="the suggested policy (learning and backtesting can take a while)">${(data) => html`<${Suggestion} data=${data} params=${params} />`}<//>`;
+    <${Async} state=${state} what="the suggested policy">${(data) => html`<${Suggestion} data=${data} params=${params} holdout=${holdout} />`}<//>`;
 }
