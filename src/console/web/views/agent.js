@@ -47,7 +47,7 @@ function PolicySource({ current, suggested }) {
 
 function RateChart({ agent, series, policy }) {
   const { times, series: lines } = useMemo(() => chartData(series, policy, agent), [series, policy, agent]);
-  if (lines.length === 0) return html`<p class="muted empty">No calls in this range.</p>`;
+  if (lines.length === 0) return html`<p class="muted empty" data-ready="agent-chart">No calls in this range.</p>`;
   const yLabel = series.step_s === 60 ? 'calls / min' : `calls / min (mean over ${series.step_s / 60} min)`;
   return html`<div data-ready="agent-chart"><${TimeChart} times=${times} series=${lines} yLabel=${yLabel} /></div>`;
 }

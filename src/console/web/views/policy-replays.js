@@ -73,7 +73,7 @@ export function PolicyReplays({ suggestion, headroom, holdout }) {
   const moved = data && JSON.stringify(data.policy) !== JSON.stringify(suggestion.policy);
   const pending = (what) => (state.error ? html`<${ErrorBox} error=${state.error} />` : html`<${Computing} what=${what} />`);
   return html`
-    ${moved ? html`<p class="error" role="alert">Calls arrived in this range after the policy above was learned; the replays below are of the policy learned again with them.</p>` : null}
+    ${moved ? html`<p class="note" data-testid="policy-moved">Calls arrived in this range after the policy above was learned; the replays below are of the policy learned again with them.</p>` : null}
     <${Section} title="Backtest (the suggestion replayed over the same history)">
       ${!data ? pending('the backtest (every call in the range replayed)') : data.backtest ? html`<div data-ready="backtest"><${SimulationResult} result=${data.backtest} /></div>` : html`<p class="muted">No backtest.</p>`}
     <//>
