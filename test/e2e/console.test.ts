@@ -72,6 +72,11 @@ async function show(hash: string, ready: string, shot: string): Promise<void> {
   await tab.page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
 }
 
+/** Every part of the view has loaded (nothing shows "Loading…"): for a screenshot of the whole view. */
+async function settled(): Promise<void> {
+  await tab.page.waitForFunction(() => (globalThis as any).document.querySelector('main [aria-busy="true"]') === null, undefined, { timeout: 30_000 });
+}
+
 /** Nothing went wrong in the page; `expectedStatus`: a status the test caused on purpose (its console line is allowed, then forgotten). */
 function assertClean(expectedStatus?: number): void {
   assert.deepEqual(tab.pageErrors, [], 'uncaught errors in the page');
@@ -138,9 +143,12 @@ test('Agent: a uPlot chart with data, decisions and rates; the hostile agent pag
   assert.match((await first.textContent()) ?? '', new RegExp(`${stormSession}402`));
   const listed = (await api<{ total: number }>('/api/v1/agents/cursor/sessions?from=-24h&to=now')).json();
   assert.equal(await tab.page.locator('[data-testid="sessions-table"] tbody tr').count(), Math.min(listed.total, 50));
+  await settled();
   await tab.page.screenshot({ path: join(SHOTS, 'agent.png'), fullPage: true });
   await show(`#/agent/${encodeURIComponent(HOSTILE)}?from=-24h&to=now`, 'agent-chart', 'agent-hostile');
   await tab.page.locator('[data-ready="agent-sessions"]').waitFor();
+  await settled();
+  await tab.page.screenshot({ path: join(SHOTS, 'agent-hostile.png'), fullPage: true });
   assert.equal(await tab.page.locator('[data-testid="sessions-table"] tbody tr').count(), new Set(w.calls.filter((c) => c.agent === HOSTILE && c.tsMs >= Date.now() - 86_400_000).map((c) => c.session)).size);
   assert.equal(await tab.page.locator('h1 .name').textContent(), HOSTILE);
   assert.equal(await tab.page.locator('img').count(), 0);

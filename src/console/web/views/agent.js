@@ -41,7 +41,7 @@ function refusals(seriesList) {
 function PolicySource({ current, suggested }) {
   if (current) return html`<p class="muted">Limits from the current policy you gave on the <a href="#/policy">Policy</a> page.</p>`;
   if (suggested.error) return html`<p class="muted">No policy limits shown (the suggested policy failed: ${suggested.error.message}).</p>`;
-  if (!suggested.data) return html`<p class="muted">Loading the suggested policy's limits…</p>`;
+  if (!suggested.data) return html`<p class="muted" aria-busy="true">Loading the suggested policy's limits…</p>`;
   return html`<p class="muted">Dashed: per-minute limits of the <a href="#/policy">suggested policy</a> (give your current policy there to see its limits instead).</p>`;
 }
 
@@ -103,7 +103,7 @@ export function AgentView({ route, range }) {
           { label: 'Type', value: (a) => html`<a href=${routeHref('anomalies', undefined, { ...range, agent })}>${a.type}</a>` },
           { label: 'Severity', value: (a) => html`<span class=${`sev sev-${a.severity}`}>${a.severity}</span>` },
           { label: 'Tool', value: (a) => a.tool },
-          { label: 'Session', value: (a) => a.session ?? '–' },
+          { label: 'Session', value: (a) => a.session ?? (a.sample_sessions?.length ? `${a.sample_sessions.join(', ')}${a.sessions > a.sample_sessions.length ? ', …' : ''}` : '–') },
           { label: 'Start (UTC)', value: (a) => fmtTime(a.start) },
           { label: 'Explanation', value: (a) => a.explanation },
         ]} />`}<//>

@@ -33,7 +33,7 @@ export function AlertsView({ range }) {
   const state = useApi('api/v1/alerts', { limit: 50 }, 'alerts');
   return html`<${Async} state=${state} what="alerts">${(data) => html`<div data-ready="alerts">
     <${Section} title="Alert states" aside=${html`<span class="muted">rules from ${data.source}, evaluated every ${data.interval_ms / 1000} s</span>`}>
-      ${data.last_evaluation ? html`<${KeyValues} object=${data.last_evaluation} labels=${{ at: 'last evaluation', duration_ms: 'took (ms)', firing: 'firing', pending: 'pending', notifications: 'notifications' }} />` : null}
+      ${data.last_evaluation ? html`<${KeyValues} object=${{ ...data.last_evaluation, at: `${fmtTime(data.last_evaluation.at)} UTC` }} labels=${{ at: 'last evaluation', duration_ms: 'took (ms)', firing: 'firing', pending: 'pending', notifications: 'notifications' }} />` : null}
       ${data.last_evaluation?.failures.length ? html`<div class="error">${data.last_evaluation.failures.map((f) => html`<div>${f.rule}: ${f.error}</div>`)}</div>` : null}
       <${States} alerts=${data.alerts} range=${range} />
     <//>
