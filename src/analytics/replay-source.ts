@@ -14,6 +14,8 @@ export interface RecordedCall {
   s: string;
   /** decision actually recorded */
   d: string;
+  /** whether the recorded decision was acted on (false for audit-mode refusals) */
+  e: boolean;
   i: string;
 }
 
@@ -53,7 +55,7 @@ async function readSlice(ctx: AnalyticsContext, range: TimeRange): Promise<Recor
   return runQuery<RecordedCall>(
     ctx,
     'replay read',
-    `SELECT toUnixTimestamp64Milli(ts) AS t, agent AS a, tool AS o, session AS s, decision AS d, span_id AS i
+    `SELECT toUnixTimestamp64Milli(ts) AS t, agent AS a, tool AS o, session AS s, decision AS d, enforced AS e, span_id AS i
      FROM ${toolCallsFinal(ctx)} WHERE ${IN_RANGE} ORDER BY ts, span_id`,
     rangeParams(range),
   );

@@ -74,15 +74,63 @@ export function compileCandidate(doc: unknown): CompiledPolicy {
   return compiled.value;
 }
 
-export async function simulatePolicy(ctx: AnalyticsContext, candidate: unknown, range: TimeRange, opts: SimulateOptions = {}): Promise<SimulationResult> {
+/** A compiled candidate, ready to decide replayed calls (argument rules stripped: see strip-args.ts). */
+export interface ReplayPolicy {
+  hash: string;
+  engine: PolicyEngine;
+  argsDependent: (agent: string, tool: string) => boolean;
+}
+
+export function replayPolicy(candidate: unknown): ReplayPolicy {
   const original = compileCandidate(candidate);
   const { doc, index } = stripArgRules(original.source as PolicyDocument);
-  const engine = new PolicyEngine(compileCandidate(doc));
-  const tally = new Tally(opts.samplesPerTool ?? 3, opts.maxSamples ?? 100, (agent, tool) => dependsOnArgs(index, agent, tool));
+  return { hash: original.hash, engine: new PolicyEngine(compileCandidate(doc)), argsDependent: (agent, tool) => dependsOnArgs(index, agent, tool) };
+}
+
+export function decideReplayed(policy: ReplayPolicy, c: RecordedCall): Decision {
+  return policy.engine.decide({ tsMs: c.t, agent: c.a, tool: c.o, ...(c.s ? { session: c.s } : {}) });
+}
+
+/** Something that consumes the replayed calls of [fromMs, toMs), in time order. */
+export interface ReplayLane {
+  fromMs: number;
+  toMs: number;
+  add(c: RecordedCall): void;
+}
+
+/** Reads the range once, in time order, and hands each call to every lane whose part holds it. */
+export async function replayLanes(ctx: AnalyticsContext, range: TimeRange, lanes: readonly ReplayLane[]): Promise<void> {
   for await (const slice of recordedCalls(ctx, range)) {
-    for (const c of slice) tally.add(c, engine.decide({ tsMs: c.t, agent: c.a, tool: c.o, ...(c.s ? { session: c.s } : {}) }));
+    for (const c of slice) for (const lane of lanes) if (c.t >= lane.fromMs && c.t < lane.toMs) lane.add(c);
   }
-  return { summary: { policy_hash: original.hash, ...isoRange(range), ...tally.totals(), note: ARGS_NOTE }, by_agent_tool: tally.rows(), samples: tally.samples };
+}
+
+/** One candidate replayed over one range: counters start empty at `from`. */
+export class SimulationLane implements ReplayLane {
+  readonly fromMs: number;
+  readonly toMs: number;
+  private readonly tally: Tally;
+
+  constructor(private readonly policy: ReplayPolicy, private readonly range: TimeRange, opts: SimulateOptions = {}) {
+    this.fromMs = range.fromMs;
+    this.toMs = range.toMs;
+    this.tally = new Tally(opts.samplesPerTool ?? 3, opts.maxSamples ?? 100, policy.argsDependent);
+  }
+
+  add(c: RecordedCall): void {
+    this.tally.add(c, decideReplayed(this.policy, c));
+  }
+
+  result(): SimulationResult {
+    const t = this.tally;
+    return { summary: { policy_hash: this.policy.hash, ...isoRange(this.range), ...t.totals(), note: ARGS_NOTE }, by_agent_tool: t.rows(), samples: t.samples };
+  }
+}
+
+export async function simulatePolicy(ctx: AnalyticsContext, candidate: unknown, range: TimeRange, opts: SimulateOptions = {}): Promise<SimulationResult> {
+  const lane = new SimulationLane(replayPolicy(candidate), range, opts);
+  await replayLanes(ctx, range, [lane]);
+  return lane.result();
 }
 
 /** Counts per decision, per agent+tool, and the first refused calls. */

@@ -5,49 +5,9 @@
  * proposal within what is already allowed unless the traffic says otherwise).
  */
 import { Tables } from '../../storage/index.js';
-import type { Anomaly, AnomalyType } from '../anomalies/index.js';
 import { runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
-
-export interface Exclusion {
-  agent: string;
-  tool: string;
-  /** '' = any session. */
-  session: string;
-  startMs: number;
-  endMs: number;
-  type: AnomalyType;
-}
-
-/** new_tool marks a change, not abuse: the tool is kept (and marked not yet stable). */
-const EXCLUDED_TYPES: ReadonlySet<AnomalyType> = new Set(['bulk_write_burst', 'lifecycle_violation', 'rate_spike', 'repeat_loop', 'error_loop', 'deny_storm']);
-
-/** Above this many intervals they are merged per agent+tool (ignoring sessions): each is checked per row. */
-const MAX_EXCLUSIONS = 200;
-
-export function exclusionsFrom(anomalies: readonly Anomaly[]): Exclusion[] {
-  const raw = anomalies
-    .filter((a) => EXCLUDED_TYPES.has(a.type))
-    .map((a) => ({
-      agent: a.agent, tool: a.tool, session: a.type === 'lifecycle_violation' ? (a.session ?? '') : '',
-      startMs: Date.parse(a.start), endMs: Date.parse(a.end), type: a.type,
-    }));
-  const merged = mergeIntervals(raw, false);
-  return merged.length > MAX_EXCLUSIONS ? mergeIntervals(raw, true) : merged;
-}
-
-function mergeIntervals(list: readonly Exclusion[], ignoreSession: boolean): Exclusion[] {
-  const sorted = list
-    .map((e) => (ignoreSession ? { ...e, session: '' } : e))
-    .sort((a, b) => a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool) || a.session.localeCompare(b.session) || a.startMs - b.startMs);
-  const out: Exclusion[] = [];
-  for (const e of sorted) {
-    const last = out[out.length - 1];
-    if (last && last.agent === e.agent && last.tool === e.tool && last.session === e.session && e.startMs <= last.endMs) last.endMs = Math.max(last.endMs, e.endMs);
-    else out.push({ ...e });
-  }
-  return out;
-}
+import { EXCLUDED_EXPR, EXCLUSION_JOIN, exclusionParams, type Exclusions } from './exclusions.js';
 
 export interface ToolUsage {
   agent: string;
@@ -64,38 +24,69 @@ export interface ToolUsage {
   peakMs: number;
 }
 
-const EXCLUDED = `arrayExists((a, t, s, f, e) -> a = agent AND t = tool AND (s = '' OR s = session) AND toUnixTimestamp64Milli(ts) >= f AND toUnixTimestamp64Milli(ts) <= e,
-  {xa:Array(String)}, {xt:Array(String)}, {xs:Array(String)}, {xf:Array(Int64)}, {xe:Array(Int64)})`;
+type UsageRow = {
+  agent: string; tool: string; risk: string;
+  calls: number; excluded: number; days: number; first_ms: number; last_ms: number; peak: number; p99: number; peak_ms: number;
+};
 
-export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, windowS: number, exclusions: readonly Exclusion[]): Promise<ToolUsage[]> {
-  const rows = await runQuery<{
-    agent: string; tool: string; calls: number; excluded: number; days: number; first_ms: number; last_ms: number; risk: string; peak: number; p99: number; peak_ms: number;
-  }>(
+/** Per agent+tool aggregates over the calls matching `cond` (`rolling`: each kept call's rolling count). */
+function usageColumns(prefix: string, cond: string): string {
+  const kept = `NOT x AND ${cond}`;
+  return `countIf(${kept}) AS ${prefix}calls, countIf(x AND ${cond}) AS ${prefix}excluded, uniqExactIf(toDate(ts), ${kept}) AS ${prefix}days,
+    toUnixTimestamp64Milli(minIf(ts, ${kept})) AS ${prefix}first_ms, toUnixTimestamp64Milli(maxIf(ts, ${kept})) AS ${prefix}last_ms,
+    maxIf(rolling, ${kept}) AS ${prefix}peak, quantileExactIf(0.99)(rolling, ${kept}) AS ${prefix}p99, argMaxIf(t_ms, rolling, ${kept}) AS ${prefix}peak_ms`;
+}
+
+const LEARN_PREFIX = 'l_';
+
+export interface LearnedUsage {
+  /** Over the whole range. */
+  usage: ToolUsage[];
+  /** Over [from, splitMs) only, when a split was asked for (the forward test's learning part). */
+  before?: ToolUsage[];
+}
+
+/**
+ * One pass over the range: each kept call's rolling count in `windowS`, then per agent+tool
+ * aggregates over the whole range and, with `splitMs`, over the part before it (a rolling
+ * count only looks back, so the earlier part's peaks are exactly what learning on it alone sees).
+ */
+export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, windowS: number, exclusions: Exclusions, splitMs?: number): Promise<LearnedUsage> {
+  const split = splitMs !== undefined ? `, ${usageColumns(LEARN_PREFIX, 't_ms < {split_ms:Int64}')}` : '';
+  const rows = await runQuery<UsageRow & Record<string, unknown>>(
     ctx,
     'usage for the suggested policy',
-    `SELECT agent, tool, countIf(NOT x) AS calls, countIf(x) AS excluded,
-       uniqExactIf(toDate(ts), NOT x) AS days, toUnixTimestamp64Milli(minIf(ts, NOT x)) AS first_ms, toUnixTimestamp64Milli(maxIf(ts, NOT x)) AS last_ms,
-       anyLast(risk) AS risk, maxIf(c, NOT x) AS peak, quantileExactIf(0.99)(c, NOT x) AS p99, argMaxIf(toUnixTimestamp64Milli(ts), c, NOT x) AS peak_ms
+    `SELECT agent, tool, anyLast(risk) AS risk, ${usageColumns('', '1')}${split}
      FROM (
-       SELECT agent, tool, ts, risk, x,
-         if(x, 0, count() OVER (PARTITION BY agent, tool, x ORDER BY toUnixTimestamp64Milli(ts) RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW)) AS c
+       SELECT agent, tool, ts, t_ms, risk, x,
+         if(x, 0, count() OVER (PARTITION BY agent, tool, x ORDER BY t_ms RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW)) AS rolling
        FROM (
-         SELECT agent, tool, ts, risk, ${EXCLUDED} AS x FROM ${toolCallsFinal(ctx)}
-         WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-           AND (decision = 'allow' OR NOT enforced)
+         SELECT c.agent AS agent, c.tool AS tool, c.ts AS ts, c.t_ms AS t_ms, c.risk AS risk, ${EXCLUDED_EXPR} AS x
+         FROM (
+           SELECT agent, tool, session, ts, toUnixTimestamp64Milli(ts) AS t_ms, risk FROM ${toolCallsFinal(ctx)}
+           WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+             AND (decision = 'allow' OR NOT enforced)
+         ) AS c
+         ${EXCLUSION_JOIN}
        )
-     ) WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64})
+     ) WHERE t_ms >= {from_ms:Int64}
      GROUP BY agent, tool ORDER BY tool, agent`,
     {
       from_ms: range.fromMs, to_ms: range.toMs, window_ms: windowS * 1000, w_minus_1: windowS * 1000 - 1,
-      xa: exclusions.map((e) => e.agent), xt: exclusions.map((e) => e.tool), xs: exclusions.map((e) => e.session),
-      xf: exclusions.map((e) => Math.floor(e.startMs)), xe: exclusions.map((e) => Math.ceil(e.endMs)),
+      ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...exclusionParams(exclusions),
     },
   );
-  return rows.map((r) => ({
-    agent: r.agent, tool: r.tool, calls: r.calls, excluded: r.excluded, daysSeen: r.days, firstMs: r.first_ms, lastMs: r.last_ms,
-    risk: r.risk, peak: r.peak, p99: r.p99, peakMs: r.peak_ms,
-  }));
+  const usage = rows.map((r) => toUsage(r, ''));
+  return splitMs === undefined ? { usage } : { usage, before: rows.map((r) => toUsage(r, LEARN_PREFIX)) };
+}
+
+function toUsage(r: Record<string, unknown>, p: string): ToolUsage {
+  const n = (name: string) => Number(r[p + name] ?? 0);
+  return {
+    agent: String(r.agent), tool: String(r.tool), risk: String(r.risk),
+    calls: n('calls'), excluded: n('excluded'), daysSeen: n('days'), firstMs: n('first_ms'), lastMs: n('last_ms'),
+    peak: n('peak'), p99: n('p99'), peakMs: n('peak_ms'),
+  };
 }
 
 export interface OfferedTool {

@@ -4,8 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { AnalyticsContext, SimulationResult, SuggestResult } from '../../analytics/index.js';
-import { DEFAULT_API_URL, DEFAULT_SUGGEST_HEADROOM, type StoreFlags } from '../../config/index.js';
+import type { AnalyticsContext, ForwardTest, SimulationResult, SuggestResult } from '../../analytics/index.js';
+import { DEFAULT_API_URL, DEFAULT_SUGGEST_HEADROOM, readEnv, type StoreFlags } from '../../config/index.js';
 import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../core/index.js';
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
 import { ApiClient, cliApiToken } from '../api-client.js';
@@ -27,6 +27,7 @@ interface SuggestFlags extends CommonFlags {
   out?: string;
   current?: string;
   backtest: boolean;
+  holdout?: string;
 }
 
 interface SimulateFlags extends CommonFlags {
@@ -41,8 +42,9 @@ export function registerAnalyticsCommands(program: Command): void {
     .option('--headroom <x>', 'multiplier over the largest observed rolling count', String(DEFAULT_SUGGEST_HEADROOM))
     .option('--out <file>', 'write the policy file here instead of stdout')
     .option('--current <file>', 'the policy in force, to diff against')
-    .option('--no-backtest', 'skip replaying the suggestion over the same history')
-    .option('--json', 'print the whole result (policy, rules, diff, backtest) as JSON');
+    .option('--holdout <part>', 'the later part of the range the forward test replays unseen: a share (20%), a duration (2d) or none (default: the last 20 %, at least a day when the range allows)')
+    .option('--no-backtest', 'skip the replays (backtest over the same history, forward test over the holdout)')
+    .option('--json', 'print the whole result (policy, rules, diff, backtest, forward_test) as JSON');
   addCommonOptions(suggest).action(async (flags: SuggestFlags) => runSuggest(flags));
 
   const simulate = program
@@ -95,7 +97,7 @@ async function runSuggest(flags: SuggestFlags): Promise<void> {
   if (!Number.isFinite(headroom) || headroom < 1) throw new WardenError(ErrorCodes.BAD_REQUEST, `--headroom must be a number ≥ 1, got "${flags.headroom}"`);
   const from = sinceToFrom(flags.since);
   const current = flags.current ? readPolicyFile(flags.current, 'current') : undefined;
-  const request = { from, headroom, backtest: flags.backtest, ...(current !== undefined ? { current } : {}) };
+  const request = { from, headroom, backtest: flags.backtest, ...(flags.holdout !== undefined ? { holdout: flags.holdout } : {}), ...(current !== undefined ? { current } : {}) };
   const result = await createProgress().step(`learning a policy from the last ${flags.since} of calls`, () => withBackend<SuggestResult>(
     flags,
     (api) => api.post<SuggestResult>('/api/v1/policy/suggested', request),
@@ -128,8 +130,22 @@ function suggestReport(r: SuggestResult, out: string | undefined): string {
   const c = r.diff.counts;
   lines.push(`  diff vs ${r.diff.against === 'request' ? 'current policy' : 'no policy'}: ${c.tighter} tighter, ${c.looser} looser, ${c.new} new, ${c.removed} removed, ${c.unchanged} unchanged`);
   lines.push(`  excluded from learning: ${r.excluded.calls} calls in ${r.excluded.anomalies} anomalies`);
-  if (r.backtest) lines.push(`  backtest: ${backtestLine(r.backtest)}`);
+  if (r.backtest) lines.push(`  backtest (in-sample): ${backtestLine(r.backtest)}`);
+  if (r.forward_test) lines.push(...forwardLines(r.forward_test));
   return lines.join('\n') + '\n';
+}
+
+const pct = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(2)} %`);
+
+/** The forward test in a few lines: what tomorrow's normal traffic and a new runaway would meet. */
+export function forwardLines(f: ForwardTest): string[] {
+  const lines = [
+    `  forward test: learned on ${f.learned_on.from} → ${f.learned_on.to}, replayed ${f.calls} unseen calls of ${f.replayed_on.from} → ${f.replayed_on.to}`,
+    `    normal calls refused: ${f.normal.refused} of ${f.normal.calls} (${pct(f.normal.refused_share)})`,
+    `    runaway excess refused: ${f.runaway_excess.refused} of ${f.runaway_excess.calls} (${pct(f.runaway_excess.refused_share)})`,
+  ];
+  for (const e of f.normal.examples.slice(0, 5)) lines.push(`      e.g. ${e.ts} ${e.agent} ${e.tool} → ${e.decision} (${e.rule})`);
+  return lines;
 }
 
 function backtestLine(s: SimulationResult): string {
