@@ -40,6 +40,16 @@ test('npm start runs the demo: the runaway is flagged, alerted on, and refused b
   assert.ok(runaway && runaway.refused >= runaway.calls - 10, `runaway refused ${runaway?.refused} of ${runaway?.calls}`);
   for (const normal of ['nightly-batch', 'researcher', 'writer']) assert.equal(backtest.get(normal)?.refused, 0, `${normal} refused`);
 
+  // Judged on the traffic it did not learn from: the runaway (live, after the split) is refused, normal agents are not.
+  const forward = new Map(tableAfter(out, 'Forward test').map((r) => [r[0], r.slice(1).map(Number)]));
+  const [, , excess = 0, excessRefused = 0] = forward.get('runaway') ?? [];
+  assert.ok(excess >= 290 && excessRefused >= excess - 10, `runaway excess refused ${excessRefused} of ${excess}`);
+  for (const normal of ['nightly-batch', 'researcher', 'writer']) {
+    assert.ok((forward.get(normal)?.[0] ?? 0) > 0, `${normal} has replayed calls`);
+    assert.equal(forward.get(normal)?.[1], 0, `${normal} refused in the forward test`);
+  }
+  assert.match(out, /Normal calls refused: 0 of \d+ \(0\.00 %\); runaway excess refused: \d+ of \d+/);
+
   // It says where the console was (stopped at the end without --keep).
   assert.match(out, /console: +http:\/\/127\.0\.0\.1:\d+\/ +\[stopped; run with --keep/);
 

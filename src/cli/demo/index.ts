@@ -1,2 +1,2 @@
 export { runDemo, type DemoOptions, type RunningDemo } from './run.js';
-export { formatReport, backtestByAgent, type DemoReport } from './report.js';
+export { formatReport, backtestByAgent, forwardByAgent, type DemoReport } from './report.js';

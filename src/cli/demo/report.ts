@@ -34,6 +34,17 @@ export interface DemoSuggested {
   rules: Array<{ path: string; change: string }>;
   diff: { against: string; counts: Record<string, number> };
   backtest: { summary: { calls: number; decisions: Record<DecisionKind, number> }; by_agent_tool: DemoBacktestRow[] } | null;
+  forward_test: DemoForwardTest | null;
+}
+
+/** The forward test as the report reads it (a subset of the API's `forward_test`). */
+export interface DemoForwardTest {
+  learned_on: { from: string; to: string };
+  replayed_on: { from: string; to: string };
+  calls: number;
+  normal: { calls: number; refused: number; refused_share: number };
+  runaway_excess: { calls: number; refused: number; refused_share: number | null };
+  by_agent_tool: Array<{ agent: string; calls: number; normal_refused: number; runaway_calls: number; runaway_refused: number }>;
 }
 
 export interface DemoReport {
@@ -58,6 +69,32 @@ export function backtestByAgent(s: DemoSuggested): Array<{ agent: string; calls:
     byAgent.set(row.agent, entry);
   }
   return [...byAgent.values()].sort((a, b) => b.refused - a.refused || a.agent.localeCompare(b.agent));
+}
+
+/** Per agent in the forward test: calls replayed, normal calls refused, runaway excess refused. */
+export function forwardByAgent(f: DemoForwardTest): Array<{ agent: string; calls: number; normalRefused: number; runaway: number; runawayRefused: number }> {
+  const byAgent = new Map<string, { agent: string; calls: number; normalRefused: number; runaway: number; runawayRefused: number }>();
+  for (const row of f.by_agent_tool) {
+    const e = byAgent.get(row.agent) ?? { agent: row.agent, calls: 0, normalRefused: 0, runaway: 0, runawayRefused: 0 };
+    e.calls += row.calls;
+    e.normalRefused += row.normal_refused;
+    e.runaway += row.runaway_calls;
+    e.runawayRefused += row.runaway_refused;
+    byAgent.set(row.agent, e);
+  }
+  return [...byAgent.values()].sort((a, b) => b.runaway - a.runaway || a.agent.localeCompare(b.agent));
+}
+
+const percent = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(2)} %`);
+
+function forwardSection(f: DemoForwardTest | null): string[] {
+  if (!f) return [];
+  return [
+    '', `Forward test: learned on ${f.learned_on.from} → ${f.learned_on.to}, then replayed the ${f.calls} calls after it, unseen`,
+    table(['agent', 'replayed', 'normal refused', 'runaway excess', 'runaway refused'],
+      forwardByAgent(f).map((a) => [a.agent, a.calls, a.normalRefused, a.runaway, a.runawayRefused])),
+    `Normal calls refused: ${f.normal.refused} of ${f.normal.calls} (${percent(f.normal.refused_share)}); runaway excess refused: ${f.runaway_excess.refused} of ${f.runaway_excess.calls} (${percent(f.runaway_excess.refused_share)})`,
+  ];
 }
 
 function table(headers: string[], rows: Array<Array<string | number>>): string {
@@ -97,6 +134,7 @@ export function formatReport(r: DemoReport, kept: boolean): string {
   out.push(`  diff against ${s.diff.against === 'request' ? 'the starter policy the proxies ran' : 'no policy'}: ${Object.entries(s.diff.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}`);
   out.push('', 'Backtest: the suggested policy replayed over the same history');
   out.push(table(['agent', 'calls', 'would refuse'], backtestByAgent(s).map((b) => [b.agent, b.calls, b.refused])));
+  out.push(...forwardSection(s.forward_test));
   out.push('', 'Where things are');
   out.push(`  console:         ${r.apiUrl}/${kept ? '  (open it in a browser)' : '  [stopped; run with --keep to leave it up]'}`);
   out.push(`  API:             ${r.apiUrl}/api/v1/agents  (OpenAPI: ${r.apiUrl}/openapi.json)${kept ? '' : '  [stopped; run with --keep to leave it up]'}`);
