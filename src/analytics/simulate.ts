@@ -8,7 +8,7 @@ import { ErrorCodes, WardenError } from '../core/index.js';
 import { PolicyEngine, compilePolicy, formatProblems, type CompiledPolicy, type Decision, type DecisionKind, type PolicyDocument } from '../policy/index.js';
 import type { AnalyticsContext } from './context.js';
 import { isoRange, type TimeRange } from './range.js';
-import { recordedCalls, type RecordedCall } from './replay-source.js';
+import { recordedCalls, spanIdsOf, type RecordedCall } from './replay-source.js';
 import { dependsOnArgs, stripArgRules } from './strip-args.js';
 
 type Counts = Record<DecisionKind, number>;
@@ -121,8 +121,9 @@ export class SimulationLane implements ReplayLane {
     this.tally.add(c, decideReplayed(this.policy, c));
   }
 
-  result(): SimulationResult {
+  async result(ctx: AnalyticsContext): Promise<SimulationResult> {
     const t = this.tally;
+    await fillSpanIds(ctx, t.samples, t.sampled);
     return { summary: { policy_hash: this.policy.hash, ...isoRange(this.range), ...t.totals(), note: ARGS_NOTE }, by_agent_tool: t.rows(), samples: t.samples };
   }
 }
@@ -130,12 +131,24 @@ export class SimulationLane implements ReplayLane {
 export async function simulatePolicy(ctx: AnalyticsContext, candidate: unknown, range: TimeRange, opts: SimulateOptions = {}): Promise<SimulationResult> {
   const lane = new SimulationLane(replayPolicy(candidate), range, opts);
   await replayLanes(ctx, range, [lane]);
-  return lane.result();
+  return lane.result(ctx);
+}
+
+/** Replayed calls carry no span id (see replay-source.ts): the samples get theirs here. */
+export async function fillSpanIds(ctx: AnalyticsContext, samples: SimulationSample[], calls: readonly RecordedCall[]): Promise<void> {
+  const ids = await spanIdsOf(ctx, calls);
+  samples.forEach((s, k) => { s.span_id = ids[k] ?? ''; });
+}
+
+export function sampleOf(c: RecordedCall, d: Decision): SimulationSample {
+  return { ts: new Date(c.t).toISOString(), agent: c.a, tool: c.o, session: c.s, span_id: '', decision: d.decision, rule: d.rule, reason: d.reason, actual_decision: c.d };
 }
 
 /** Counts per decision, per agent+tool, and the first refused calls. */
 class Tally {
   readonly samples: SimulationSample[] = [];
+  /** The calls behind `samples`, for their span ids. */
+  readonly sampled: RecordedCall[] = [];
   private readonly byKey = new Map<string, { row: AgentToolOutcome; argsDependent: boolean; sampled: number }>();
   private readonly decisions = zero();
   private readonly actual: Record<string, number> = {};
@@ -174,7 +187,8 @@ class Tally {
     if (!refused && wasRefused) { row.newly_allowed++; this.newlyAllowed++; }
     if (refused && this.samples.length < this.maxSamples && entry.sampled < this.perTool) {
       entry.sampled++;
-      this.samples.push({ ts: new Date(c.t).toISOString(), agent: c.a, tool: c.o, session: c.s, span_id: c.i, decision: d.decision, rule: d.rule, reason: d.reason, actual_decision: c.d });
+      this.samples.push(sampleOf(c, d));
+      this.sampled.push(c);
     }
   }
 

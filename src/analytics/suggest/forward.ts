@@ -9,7 +9,8 @@
 import type { PolicyDocument } from '../../policy/index.js';
 import { isoRange, type TimeRange } from '../range.js';
 import type { RecordedCall } from '../replay-source.js';
-import { decideReplayed, type ReplayLane, type ReplayPolicy, type SimulationSample } from '../simulate.js';
+import type { AnalyticsContext } from '../context.js';
+import { decideReplayed, fillSpanIds, sampleOf, type ReplayLane, type ReplayPolicy, type SimulationSample } from '../simulate.js';
 import type { ExclusionIndex } from './exclusions.js';
 
 export interface ForwardRow {
@@ -43,6 +44,7 @@ export class ForwardLane implements ReplayLane {
   readonly toMs: number;
   private readonly rows = new Map<string, { row: ForwardRow; examples: number }>();
   private readonly examples: SimulationSample[] = [];
+  private readonly exampleCalls: RecordedCall[] = [];
   private calls = 0;
   private normal = 0;
   private normalRefused = 0;
@@ -79,7 +81,8 @@ export class ForwardLane implements ReplayLane {
     entry.row.normal_refused++;
     if (this.examples.length < EXAMPLES && entry.examples < EXAMPLES_PER_TOOL) {
       entry.examples++;
-      this.examples.push({ ts: new Date(c.t).toISOString(), agent: c.a, tool: c.o, session: c.s, span_id: c.i, decision: d.decision, rule: d.rule, reason: d.reason, actual_decision: c.d });
+      this.examples.push(sampleOf(c, d));
+      this.exampleCalls.push(c);
     }
   }
 
@@ -93,7 +96,8 @@ export class ForwardLane implements ReplayLane {
     return e;
   }
 
-  result(): ForwardTest {
+  async result(ctx: AnalyticsContext): Promise<ForwardTest> {
+    await fillSpanIds(ctx, this.examples, this.exampleCalls);
     return {
       learned_on: isoRange(this.learnedOn),
       replayed_on: isoRange(this.replayedOn),

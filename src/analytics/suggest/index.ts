@@ -107,7 +107,7 @@ async function replay(
     lanes.push(fwd);
   }
   if (lanes.length > 0) await replayLanes(ctx, back ? range : { fromMs: splitMs ?? range.fromMs, toMs: range.toMs }, lanes);
-  return { backtest: back?.result() ?? null, forward: fwd?.result() ?? null };
+  return { backtest: back ? await back.result(ctx) : null, forward: fwd ? await fwd.result(ctx) : null };
 }
 
 /** Tools an anomaly flagged as new for some agent before `toMs`: never "stable". */

@@ -130,7 +130,7 @@ function suggestReport(r: SuggestResult, out: string | undefined): string {
   const c = r.diff.counts;
   lines.push(`  diff vs ${r.diff.against === 'request' ? 'current policy' : 'no policy'}: ${c.tighter} tighter, ${c.looser} looser, ${c.new} new, ${c.removed} removed, ${c.unchanged} unchanged`);
   lines.push(`  excluded from learning: ${r.excluded.calls} calls in ${r.excluded.anomalies} anomalies`);
-  if (r.backtest) lines.push(`  backtest (in-sample): ${backtestLine(r.backtest)}`);
+  if (r.backtest) lines.push(`  backtest: ${backtestLine(r.backtest)} (in-sample: the history it learned from)`);
   if (r.forward_test) lines.push(...forwardLines(r.forward_test));
   return lines.join('\n') + '\n';
 }
