@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { analyticsContext, computeRates, detectAnomalies, simulatePolicy, suggestPolicy, type AnalyticsContext } from '../src/analytics/index.js';
 import { ManualClock } from '../src/core/index.js';
 import { PolicyEngine, compilePolicy, type PolicyDocument } from '../src/policy/index.js';
-import { ChdbDriver, Tables, migrate, qualified } from '../src/storage/index.js';
+import { ChdbDriver, migrate } from '../src/storage/index.js';
 import { DAY_MS, TOOL_RISK, generateWorkload, scoreDetection, type Workload } from '../examples/workload/generate.js';
 import { insertWorkloadDirect } from '../examples/workload/writers.js';
+import { FEW_SESSIONS_TOOLS, writeFewSessions } from '../examples/workload/few-sessions.js';
 
 const N = Number(process.argv[2] ?? process.env.WARDEN_BENCH_CALLS ?? 10_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-an-'));
@@ -119,35 +120,12 @@ async function policyComparison(): Promise<void> {
   console.log('');
 }
 
-const TOOLS = ['load_context', 'task_list', 'correct', 'session_start', 'session_close', 'approve_suggestion', 'export_knowledge'];
-const RISKS = ['read', 'read', 'execute', 'execute', 'write', 'write', 'write'];
-
-/** Bulk data loading (not the code under test): N tools/call spans over 30 days, 20 agents. */
-async function loadBulk(store: ChdbDriver, n: number, endMs: number): Promise<number> {
-  const t = performance.now();
-  const spanMs = 30 * DAY_MS;
-  const chunk = 1_000_000;
-  for (let off = 0; off < n; off += chunk) {
-    await store.command(
-      `INSERT INTO ${qualified(store.database, Tables.OTEL_TRACES)} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)
-       SELECT fromUnixTimestamp64Milli(toInt64({start:Int64} + intDiv(number * {span:Int64}, {n:Int64}))), lower(hex(sipHash128(number))), lower(hex(sipHash64(number))),
-         concat('tools/call ', tool), 'Server', 'warden-proxy',
-         map('mcp.method.name', 'tools/call', 'gen_ai.tool.name', tool, 'gen_ai.agent.id', concat('agent-', toString(number % 20)),
-             'mcp.session.id', concat('s-', toString(number % 20), '-', toString(intDiv(number, 140))), 'warden.decision', 'allow', 'warden.enforced', 'true',
-             'warden.mode', 'audit', 'warden.tool.risk', risk, 'warden.args.hash', lower(hex(sipHash64(number, 1)))),
-         1000000, 'Unset'
-       FROM (SELECT number + {off:UInt64} AS number, {tools:Array(String)}[intDiv(number, 20) % 7 + 1] AS tool, {risks:Array(String)}[intDiv(number, 20) % 7 + 1] AS risk
-             FROM numbers({count:UInt64}))`,
-      { params: { start: endMs - spanMs, span: spanMs, n, off, count: Math.min(chunk, n - off), tools: TOOLS, risks: RISKS } },
-    );
-  }
-  return performance.now() - t;
-}
+const TOOLS = FEW_SESSIONS_TOOLS;
 
 async function latency(): Promise<void> {
   const endMs = Date.parse('2026-11-20T00:00:00Z');
   const store = await openDb();
-  const loadMs = await loadBulk(store, N, endMs);
+  const loadMs = await writeFewSessions(store, N, endMs);
   const ctx: AnalyticsContext = analyticsContext(store, undefined, new ManualClock(endMs));
   ctx.config.simulateMaxCalls = 20_000_000;
   const day = { fromMs: endMs - DAY_MS, toMs: endMs };
