@@ -11,7 +11,7 @@ import { ANOMALY_TYPES, severityAtLeast, severityRank, type Anomaly, type Anomal
 
 export * from './types.js';
 export { spikeThreshold } from './rate-spike.js';
-export { SQL_RULES, denyStormRule, lifecycleRule, severitySql, type RenderedRule, type RuleTarget, type SqlRuleType } from './sql-rules.js';
+export { SQL_RULES, denyStormRule, lifecycleRule, lifecycleSessionsRule, severitySql, type RenderedRule, type RuleTarget, type SqlRuleType } from './sql-rules.js';
 export { SEVERITY_RATIOS, severityByRatio } from './common.js';
 
 type Detector = (ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined }) => Promise<Anomaly[]>;

@@ -90,25 +90,38 @@ export const LIFECYCLE_CRITICAL_CALLS = 10;
  */
 export function lifecycleRule(t: AnomalyThresholds, target: RuleTarget): RenderedRule {
   const r = new Render(target);
-  const tools = r.strings('lifecycle_tools', t.lifecycleTools);
+  const sessions = lifecycleSessionsSql(r, t, target);
   const samples = r.int('samples', t.samples);
   const sql = `SELECT 'lifecycle_violation' AS type,
     if(observed >= ${r.int('lifecycle_critical', LIFECYCLE_CRITICAL_CALLS)}, 'critical', 'medium') AS severity,
-    ${C.AGENT} AS agent, ${C.TOOL} AS tool, min(second_ms) AS start_ms, max(last_ms) + 1 AS end_ms,
+    agent, tool, min(second_ms) AS start_ms, max(last_ms) + 1 AS end_ms,
     max(n) AS observed, toInt64(1) AS threshold, sum(n - 1) AS calls, count() AS sessions,
     arrayMap(x -> x.3, arraySlice(arrayReverseSort(groupArray((n, -second_ms, span))), 1, ${samples})) AS samples,
-    arrayMap(x -> x.3, arraySlice(arrayReverseSort(groupArray((n, -second_ms, ${C.SESSION}))), 1, ${samples})) AS sample_sessions
-  FROM (
-    SELECT ${C.AGENT}, ${C.SESSION}, ${C.TOOL}, toInt64(count()) AS n,
+    arrayMap(x -> x.3, arraySlice(arrayReverseSort(groupArray((n, -second_ms, session))), 1, ${samples})) AS sample_sessions
+  FROM (${sessions})
+  GROUP BY agent, tool`;
+  return { sql, params: r.params };
+}
+
+/**
+ * The sessions behind lifecycle_violation, one row each: agent, session, tool, n (its calls of
+ * the tool), second_ms and last_ms (its extra calls lie in [second_ms, last_ms]) and span (its
+ * last call). suggest excludes exactly these extra calls from what it learns.
+ */
+export function lifecycleSessionsRule(t: AnomalyThresholds, target: RuleTarget): RenderedRule {
+  const r = new Render(target);
+  return { sql: lifecycleSessionsSql(r, t, target), params: r.params };
+}
+
+function lifecycleSessionsSql(r: Render, t: AnomalyThresholds, target: RuleTarget): string {
+  const tools = r.strings('lifecycle_tools', t.lifecycleTools);
+  return `SELECT ${C.AGENT} AS agent, ${C.SESSION} AS session, ${C.TOOL} AS tool, toInt64(count()) AS n,
       toUnixTimestamp64Milli(arraySort(groupArray(${C.TS}))[2]) AS second_ms, toUnixTimestamp64Milli(max(${C.TS})) AS last_ms,
       argMax(${C.SPAN_ID}, ${C.TS}) AS span
     FROM ${target.toolCalls} FINAL
     WHERE ${[`${C.TS} >= ${r.from}`, `${C.TS} < ${r.to}`, `${C.SESSION} != ''`, `has(${tools}, ${C.TOOL})`, ...r.where()].join(' AND ')}
     GROUP BY ${C.AGENT}, ${C.SESSION}, ${C.TOOL}
-    HAVING n > 1
-  )
-  GROUP BY ${C.AGENT}, ${C.TOOL}`;
-  return { sql, params: r.params };
+    HAVING n > 1`;
 }
 
 /**

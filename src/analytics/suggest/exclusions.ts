@@ -1,15 +1,20 @@
 /**
  * Anomalous traffic that `suggest` does not learn from (so a runaway agent does not teach the
  * policy to allow it), as keys a query joins on, never as a list every row is scanned against:
- * - a flag about one MCP session (lifecycle_violation) excludes that agent+tool+session from
- *   the flag's start to its end: a hash join on (agent, tool, session), one interval per key;
+ * - lifecycle_violation (one flag per agent and tool) excludes the extra calls of each session
+ *   behind it, from its second call of the tool to its last: a hash join on (agent, tool,
+ *   session) against the rule's own per-session query (sql-rules.ts), one interval per key,
+ *   computed inside the same query (no session list travels through Node);
  * - every other flag excludes its agent+tool for the whole minutes its window touches: a
  *   semi-join on (agent, tool, minute).
  * The cost is one hash lookup per call whatever the number of flags (the old per-row
  * arrayExists over every flag cost calls × flags). The same keys classify replayed calls
  * (ExclusionIndex), so the forward test calls "runaway" exactly what learning left out.
  */
-import type { Anomaly, AnomalyType } from '../anomalies/index.js';
+import { lifecycleSessionsRule, type Anomaly, type AnomalyType } from '../anomalies/index.js';
+import { runQuery, table, type AnalyticsContext } from '../context.js';
+import { rangeParams, type TimeRange } from '../range.js';
+import { Tables } from '../../storage/index.js';
 
 /** new_tool marks a change, not abuse: the tool is kept (and marked not yet stable). */
 export const EXCLUDED_TYPES: ReadonlySet<AnomalyType> = new Set(['bulk_write_burst', 'lifecycle_violation', 'rate_spike', 'repeat_loop', 'error_loop', 'deny_storm']);
@@ -33,7 +38,8 @@ export interface MinuteExclusion {
 }
 
 export interface Exclusions {
-  sessions: SessionExclusion[];
+  /** Whether lifecycle_violation flagged anything: its sessions are then joined in SQL. */
+  lifecycle: boolean;
   minutes: MinuteExclusion[];
   /** Flags these came from, by type. */
   byType: Record<string, number>;
@@ -43,34 +49,27 @@ export interface Exclusions {
 const key = (...parts: string[]) => parts.join('\u0000');
 
 export function exclusionsFrom(anomalies: readonly Anomaly[]): Exclusions {
-  const sessions = new Map<string, SessionExclusion>();
   const minutes = new Map<string, Array<[number, number]>>();
   const byType: Record<string, number> = {};
   let flags = 0;
+  let lifecycle = false;
   for (const a of anomalies) {
     if (!EXCLUDED_TYPES.has(a.type)) continue;
     flags++;
     byType[a.type] = (byType[a.type] ?? 0) + 1;
-    const startMs = Date.parse(a.start);
-    const endMs = Date.parse(a.end);
-    if (a.type === 'lifecycle_violation' && a.session) {
-      // One interval per session key: the hull of its flags (a hash join keeps one match per key).
-      const k = key(a.agent, a.tool, a.session);
-      const prev = sessions.get(k);
-      sessions.set(k, prev
-        ? { ...prev, startMs: Math.min(prev.startMs, startMs), endMs: Math.max(prev.endMs, endMs) }
-        : { agent: a.agent, tool: a.tool, session: a.session, startMs, endMs });
-    } else {
-      const k = key(a.agent, a.tool);
-      minutes.set(k, [...(minutes.get(k) ?? []), [Math.floor(startMs / MINUTE_MS), Math.floor(endMs / MINUTE_MS)]]);
+    if (a.type === 'lifecycle_violation') {
+      lifecycle = true;
+      continue;
     }
+    const k = key(a.agent, a.tool);
+    minutes.set(k, [...(minutes.get(k) ?? []), [Math.floor(Date.parse(a.start) / MINUTE_MS), Math.floor(Date.parse(a.end) / MINUTE_MS)]]);
   }
   const merged: MinuteExclusion[] = [];
   for (const [k, spans] of minutes) {
     const [agent, tool] = k.split('\u0000') as [string, string];
     for (const [fromMin, toMin] of mergeSpans(spans)) merged.push({ agent, tool, fromMin, toMin });
   }
-  return { sessions: [...sessions.values()], minutes: merged, byType, flags };
+  return { lifecycle, minutes: merged, byType, flags };
 }
 
 /** Sorted, non-overlapping, adjacent minutes joined. */
@@ -86,27 +85,43 @@ function mergeSpans(spans: Array<[number, number]>): Array<[number, number]> {
 
 /**
  * SQL for `x`, whether a call is excluded, over a subquery aliased `c` with columns agent,
- * tool, session and t_ms (epoch ms): a LEFT ANY JOIN clause and the expression. Every key
- * arrives as a bound array parameter (see exclusionParams). An unmatched row joins x_from =
- * x_to = 0, an interval no call falls in.
+ * tool, session and t_ms (epoch ms) read over the range's from_ms/to_ms parameters: a LEFT ANY
+ * JOIN clause and the expression (parameters: exclusionParams). An unmatched row joins
+ * x_from = x_to = 0, an interval no call falls in.
  */
-export const EXCLUSION_JOIN = `LEFT ANY JOIN (
-    SELECT k.1 AS x_agent, k.2 AS x_tool, k.3 AS x_session, k.4 AS x_from, k.5 AS x_to
-    FROM (SELECT arrayJoin(arrayZip({xs_agent:Array(String)}, {xs_tool:Array(String)}, {xs_session:Array(String)}, {xs_from:Array(Int64)}, {xs_to:Array(Int64)})) AS k)
+export function exclusionJoin(ctx: AnalyticsContext, x: Exclusions): string {
+  const sessions = x.lifecycle
+    ? lifecycleSessionsRule(ctx.config.anomalies, { toolCalls: table(ctx, Tables.TOOL_CALLS), mode: 'bound' }).sql
+    : `SELECT '' AS agent, '' AS session, '' AS tool, toInt64(0) AS second_ms, toInt64(0) AS last_ms LIMIT 0`;
+  return `LEFT ANY JOIN (
+    SELECT agent AS x_agent, tool AS x_tool, session AS x_session, second_ms AS x_from, last_ms AS x_to FROM (${sessions})
   ) AS j ON c.agent = j.x_agent AND c.tool = j.x_tool AND c.session = j.x_session`;
+}
 
 export const EXCLUDED_EXPR = `((c.t_ms >= j.x_from AND c.t_ms <= j.x_to)
     OR (c.agent, c.tool, intDiv(c.t_ms, ${MINUTE_MS})) IN (
       SELECT k.1, k.2, arrayJoin(range(k.3, k.4 + 1))
       FROM (SELECT arrayJoin(arrayZip({xm_agent:Array(String)}, {xm_tool:Array(String)}, {xm_from:Array(UInt64)}, {xm_to:Array(UInt64)})) AS k)))`;
 
-export function exclusionParams(x: Exclusions): Record<string, unknown> {
+export function exclusionParams(ctx: AnalyticsContext, x: Exclusions): Record<string, unknown> {
+  const lifecycle = x.lifecycle ? lifecycleSessionsRule(ctx.config.anomalies, { toolCalls: '', mode: 'bound' }).params : {};
   return {
-    xs_agent: x.sessions.map((e) => e.agent), xs_tool: x.sessions.map((e) => e.tool), xs_session: x.sessions.map((e) => e.session),
-    xs_from: x.sessions.map((e) => Math.floor(e.startMs)), xs_to: x.sessions.map((e) => Math.ceil(e.endMs)),
+    ...lifecycle,
     xm_agent: x.minutes.map((e) => e.agent), xm_tool: x.minutes.map((e) => e.tool),
     xm_from: x.minutes.map((e) => e.fromMin), xm_to: x.minutes.map((e) => e.toMin),
   };
+}
+
+/** The lifecycle sessions whose extra calls reach `sinceMs` or later (the forward test's holdout). */
+export async function lifecycleSessionsSince(ctx: AnalyticsContext, range: TimeRange, x: Exclusions, sinceMs: number): Promise<SessionExclusion[]> {
+  if (!x.lifecycle) return [];
+  const rule = lifecycleSessionsRule(ctx.config.anomalies, { toolCalls: table(ctx, Tables.TOOL_CALLS), mode: 'bound' });
+  const rows = await runQuery<{ agent: string; tool: string; session: string; second_ms: number; last_ms: number }>(
+    ctx, 'lifecycle sessions of the holdout',
+    `SELECT agent, tool, session, second_ms, last_ms FROM (${rule.sql}) WHERE last_ms >= {since_ms:Int64}`,
+    { ...rule.params, ...rangeParams(range), since_ms: Math.floor(sinceMs) },
+  );
+  return rows.map((r) => ({ agent: r.agent, tool: r.tool, session: r.session, startMs: Number(r.second_ms), endMs: Number(r.last_ms) }));
 }
 
 /** The same keys in process memory, for classifying replayed calls: O(1) per session key, O(log n) per minute. */
@@ -114,8 +129,8 @@ export class ExclusionIndex {
   private readonly sessions = new Map<string, SessionExclusion>();
   private readonly minutes = new Map<string, Array<[number, number]>>();
 
-  constructor(x: Exclusions) {
-    for (const s of x.sessions) this.sessions.set(key(s.agent, s.tool, s.session), s);
+  constructor(x: Exclusions, sessions: readonly SessionExclusion[]) {
+    for (const s of sessions) this.sessions.set(key(s.agent, s.tool, s.session), s);
     for (const m of x.minutes) {
       const k = key(m.agent, m.tool);
       this.minutes.set(k, [...(this.minutes.get(k) ?? []), [m.fromMin, m.toMin]]);

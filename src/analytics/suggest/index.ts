@@ -5,7 +5,7 @@ import { isoRange, type TimeRange } from '../range.js';
 import { SimulationLane, compileCandidate, replayLanes, replayPolicy, type ReplayLane, type SimulationResult } from '../simulate.js';
 import { DEFAULT_SUGGEST_OPTIONS, buildSuggestedPolicy, type SuggestOptions, type SuggestedRule } from './build.js';
 import { diffCounts, diffPolicies, type ChangeKind, type PolicyDiffEntry } from './diff.js';
-import { ExclusionIndex, exclusionsFrom, type Exclusions } from './exclusions.js';
+import { ExclusionIndex, exclusionsFrom, lifecycleSessionsSince, type Exclusions } from './exclusions.js';
 import { ForwardLane, type ForwardTest } from './forward.js';
 import { holdoutSplit } from './holdout.js';
 import { learnUsage, newestPolicyHash, offeredTools, type ToolUsage } from './learn.js';
@@ -103,7 +103,7 @@ async function replay(
   let fwd: ForwardLane | undefined;
   if (splitMs !== undefined && forwardPolicy) {
     assertCompiles(forwardPolicy);
-    fwd = new ForwardLane(replayPolicy(forwardPolicy), forwardPolicy, { fromMs: range.fromMs, toMs: splitMs }, { fromMs: splitMs, toMs: range.toMs }, new ExclusionIndex(exclusions));
+    fwd = new ForwardLane(replayPolicy(forwardPolicy), forwardPolicy, { fromMs: range.fromMs, toMs: splitMs }, { fromMs: splitMs, toMs: range.toMs }, new ExclusionIndex(exclusions, await lifecycleSessionsSince(ctx, range, exclusions, splitMs)));
     lanes.push(fwd);
   }
   if (lanes.length > 0) await replayLanes(ctx, back ? range : { fromMs: splitMs ?? range.fromMs, toMs: range.toMs }, lanes);

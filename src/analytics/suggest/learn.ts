@@ -7,7 +7,7 @@
 import { Tables } from '../../storage/index.js';
 import { runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
-import { EXCLUDED_EXPR, EXCLUSION_JOIN, exclusionParams, type Exclusions } from './exclusions.js';
+import { EXCLUDED_EXPR, exclusionJoin, exclusionParams, type Exclusions } from './exclusions.js';
 
 export interface ToolUsage {
   agent: string;
@@ -67,13 +67,13 @@ export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, window
            WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
              AND (decision = 'allow' OR NOT enforced)
          ) AS c
-         ${EXCLUSION_JOIN}
+         ${exclusionJoin(ctx, exclusions)}
        )
      ) WHERE t_ms >= {from_ms:Int64}
      GROUP BY agent, tool ORDER BY tool, agent`,
     {
       from_ms: range.fromMs, to_ms: range.toMs, window_ms: windowS * 1000, w_minus_1: windowS * 1000 - 1,
-      ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...exclusionParams(exclusions),
+      ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...exclusionParams(ctx, exclusions),
     },
   );
   const usage = rows.map((r) => toUsage(r, ''));

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AnalyticsContext, ForwardTest, SimulationResult, SuggestResult } from '../../analytics/index.js';
-import { DEFAULT_API_URL, DEFAULT_SUGGEST_HEADROOM, readEnv, type StoreFlags } from '../../config/index.js';
+import { DEFAULT_API_URL, DEFAULT_SUGGEST_HEADROOM, type StoreFlags } from '../../config/index.js';
 import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../core/index.js';
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
 import { ApiClient, cliApiToken } from '../api-client.js';
