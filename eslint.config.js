@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import { wardenPlugin } from './eslint-rules/layers.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dashboards/', 'dist/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dashboards/', 'dist/', 'coverage/', '.tmp/'] },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.recommended],
