@@ -9,7 +9,7 @@ import { ManualClock } from '../src/core/index.js';
 import { PolicyEngine, compilePolicy, type PolicyDocument } from '../src/policy/index.js';
 import { ChdbDriver, migrate } from '../src/storage/index.js';
 import { DAY_MS, TOOL_RISK, generateWorkload, scoreDetection, type Workload } from '../examples/workload/generate.js';
-import { insertWorkloadDirect } from '../examples/workload/writers.js';
+import { FIXED_DATE_RETENTION_DAYS, insertWorkloadDirect } from '../examples/workload/writers.js';
 import { FEW_SESSIONS_TOOLS, writeFewSessions } from '../examples/workload/few-sessions.js';
 
 const N = Number(process.argv[2] ?? process.env.WARDEN_BENCH_CALLS ?? 10_000_000);
@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'warden-bench-an-'));
 let dbCounter = 0;
 const openDb = async () => {
   const store = await ChdbDriver.open({ path: dir, database: `bench_${++dbCounter}` });
-  await migrate(store);
+  await migrate(store, { ttlDays: FIXED_DATE_RETENTION_DAYS });
   return store;
 };
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

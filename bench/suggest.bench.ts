@@ -15,7 +15,7 @@ import { planBusyOrg, writeBusyOrg } from '../examples/workload/busy-org.js';
 import { FEW_SESSIONS_DAYS, FEW_SESSIONS_TOOLS, writeFewSessions } from '../examples/workload/few-sessions.js';
 import { DAY_MS, type Workload } from '../examples/workload/generate.js';
 import { generateSeasonalWorkload } from '../examples/workload/seasonal.js';
-import { insertWorkloadDirect } from '../examples/workload/writers.js';
+import { FIXED_DATE_RETENTION_DAYS, insertWorkloadDirect } from '../examples/workload/writers.js';
 
 const N = Number(process.argv[2] ?? process.env.WARDEN_BENCH_CALLS ?? 10_000_000);
 const RUNS = Number(process.env.WARDEN_BENCH_RUNS ?? 5);
@@ -27,7 +27,7 @@ const loadingEngine = embeddedMemoryBudget(4 * parseByteSize(DEFAULT_ENGINE_MEMO
 mkdirSync(DIR, { recursive: true });
 const open = async (database: string, settings: Record<string, number> = budget.query) => {
   const store = await ChdbDriver.open({ path: DIR, database, engineSettings: loadingEngine, settings });
-  await migrate(store);
+  await migrate(store, { ttlDays: FIXED_DATE_RETENTION_DAYS });
   return store;
 };
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);

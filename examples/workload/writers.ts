@@ -11,6 +11,13 @@ import { TOOL_RISK, UPSTREAM, type GeneratedCall, type Workload } from './genera
 
 const SERVICE = 'warden-proxy';
 
+/**
+ * Retention for stores that hold workloads at fixed dates (tests, reused bench stores): the
+ * default 30-day TTL would drop their older days a month on (ClickHouse applies TTL in
+ * background merges), so results would change with the calendar alone.
+ */
+export const FIXED_DATE_RETENTION_DAYS = 3_650; // ten years: a DateTime TTL past 2106 would wrap into the past
+
 function callAttributes(c: GeneratedCall): Record<string, string> {
   const attrs: Record<string, string> = {
     'mcp.method.name': 'tools/call',

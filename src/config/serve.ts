@@ -3,7 +3,7 @@ import { ErrorCodes, WardenError, isLoopbackHost, parseDurationMs } from '../cor
 import type { WardenEnv } from './env.js';
 import { parseByteSize } from './proxy.js';
 import { resolveSecret } from './secrets.js';
-import { DEFAULT_RETENTION_DAYS, resolveStoreConfig, type StoreConfig, type StoreFlags } from './store.js';
+import { DEFAULT_RETENTION_DAYS, resolveStoreConfig, retentionDaysProblem, type StoreConfig, type StoreFlags } from './store.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4318';
 export const DEFAULT_ALERT_INTERVAL = '15s';
@@ -69,7 +69,7 @@ export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConf
     host,
     port,
     apiToken,
-    retentionDays: positiveInt(flags.retentionDays ?? DEFAULT_RETENTION_DAYS, '--retention-days'),
+    retentionDays: retentionDays(flags.retentionDays ?? DEFAULT_RETENTION_DAYS),
     alertsFile: flags.alerts,
     operatorsFile: flags.operators,
     alertIntervalMs: parseDurationMs(flags.alertInterval ?? DEFAULT_ALERT_INTERVAL),
@@ -118,6 +118,13 @@ function engineMemory(text: string): number {
     throw new WardenError(ErrorCodes.CONFIG_INVALID, `--engine-memory must be at least 256MiB, got "${text}"`, { hint: 'e.g. --engine-memory 2GiB (env WARDEN_ENGINE_MEMORY)' });
   }
   return bytes;
+}
+
+function retentionDays(value: string | number): number {
+  const n = positiveInt(value, '--retention-days');
+  const problem = retentionDaysProblem(n);
+  if (problem) throw new WardenError(ErrorCodes.CONFIG_INVALID, `--retention-days: ${problem}`);
+  return n;
 }
 
 function positiveInt(value: string | number, flag: string): number {

@@ -5,6 +5,18 @@ import { resolveSecret } from './secrets.js';
 /** The database Warden's tables live in, unless configured otherwise. */
 export const DEFAULT_DATABASE = 'warden';
 export const DEFAULT_RETENTION_DAYS = 30;
+/**
+ * The longest retention accepted: a TTL is `column + toIntervalDay(days)`, and ClickHouse's
+ * DateTime ends in 2106, so a longer one wraps into the past and expires every row at once.
+ */
+export const MAX_RETENTION_DAYS = 10_000;
+
+/** Why `days` is not a usable retention, or undefined when it is. */
+export function retentionDaysProblem(days: number): string | undefined {
+  if (!Number.isInteger(days) || days < 1) return `retention days must be a positive integer, got ${days}`;
+  if (days > MAX_RETENTION_DAYS) return `retention days must be at most ${MAX_RETENTION_DAYS} (ClickHouse's DateTime ends in 2106; a longer TTL would expire every row at once), got ${days}`;
+  return undefined;
+}
 export const DEFAULT_STORE_DIR = '.warden/data';
 export const DEFAULT_API_URL = 'http://127.0.0.1:4318';
 /** The same API as a browser on the Grafana host reaches it (dashboard links). */

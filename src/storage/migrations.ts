@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, WardenError, errorMessage, sha256Hex } from '../core/index.js';
 import type { StoreDriver } from './driver.js';
-import { DEFAULT_RETENTION_DAYS, Tables, qualified, quoteIdent } from './schema.js';
+import { DEFAULT_RETENTION_DAYS, Tables, qualified, quoteIdent, retentionDaysProblem } from './schema.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
@@ -39,7 +39,8 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 /** Expands placeholders and splits a migration into statements (one per `;` at a line end). */
 export function renderMigration(text: string, opts: RenderOptions): string[] {
   const ttlDays = opts.ttlDays ?? DEFAULT_RETENTION_DAYS;
-  if (!Number.isInteger(ttlDays) || ttlDays < 1) throw new WardenError(ErrorCodes.CONFIG_INVALID, `retention days must be a positive integer, got ${ttlDays}`);
+  const problem = retentionDaysProblem(ttlDays);
+  if (problem) throw new WardenError(ErrorCodes.CONFIG_INVALID, problem);
   const expanded = text
     .replace(/\{\{db\}\}/g, quoteIdent(opts.database))
     .replace(/\{\{ttl_days\}\}/g, String(ttlDays))

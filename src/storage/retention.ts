@@ -1,6 +1,6 @@
 import { ErrorCodes, WardenError } from '../core/index.js';
 import type { StoreDriver } from './driver.js';
-import { qualified } from './schema.js';
+import { qualified, retentionDaysProblem } from './schema.js';
 
 /** `TTL <expr> + toIntervalDay(N)` as system.tables shows it in engine_full. */
 const DAY_TTL = /\bTTL (.+?) \+ toIntervalDay\((\d+)\)/;
@@ -17,9 +17,8 @@ export interface RetentionChange {
  * ALTER TABLE … MODIFY TTL, for whichever tables (ours or later migrations') carry one.
  */
 export async function applyRetention(driver: StoreDriver, days: number): Promise<RetentionChange[]> {
-  if (!Number.isInteger(days) || days < 1) {
-    throw new WardenError(ErrorCodes.CONFIG_INVALID, `retention days must be a positive integer, got ${days}`);
-  }
+  const problem = retentionDaysProblem(days);
+  if (problem) throw new WardenError(ErrorCodes.CONFIG_INVALID, problem);
   const tables = await driver.query<{ name: string; engine_full: string }>(
     'SELECT name, engine_full FROM system.tables WHERE database = {db:String} ORDER BY name',
     { params: { db: driver.database } },

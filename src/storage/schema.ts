@@ -2,7 +2,7 @@
  * The one vocabulary file for table and column names. SQL in src/ and the panels in
  * src/dashboards build their identifiers from here; migrations/*.sql create them.
  */
-export { DEFAULT_DATABASE, DEFAULT_RETENTION_DAYS } from '../config/index.js';
+export { DEFAULT_DATABASE, DEFAULT_RETENTION_DAYS, retentionDaysProblem } from '../config/index.js';
 
 export const Tables = {
   OTEL_TRACES: 'otel_traces',

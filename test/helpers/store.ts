@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChdbDriver, migrate, type StoreDriver } from '../../src/storage/index.js';
+import { FIXED_DATE_RETENTION_DAYS } from '../../examples/workload/writers.js';
 
 /**
  * One chDB data directory per test process (chDB allows one per process) and a unique
@@ -26,6 +27,6 @@ export function uniqueDatabase(prefix = 't'): string {
 /** A migrated embedded store in a fresh database. Close it when done. */
 export async function openTestStore(opts: { migrate?: boolean; settings?: Record<string, string | number> } = {}): Promise<StoreDriver> {
   const driver = await ChdbDriver.open({ path: testDataDir(), database: uniqueDatabase(), ...(opts.settings ? { settings: opts.settings } : {}) });
-  if (opts.migrate !== false) await migrate(driver);
+  if (opts.migrate !== false) await migrate(driver, { ttlDays: FIXED_DATE_RETENTION_DAYS });
   return driver;
 }

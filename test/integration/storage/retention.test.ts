@@ -26,3 +26,16 @@ test('migrations create tables with the retention asked for, and a later change 
     await store.close();
   }
 });
+
+test('a retention past ClickHouse\'s DateTime range is refused before any table is touched (it would expire every row at once)', async () => {
+  const store = await openTestStore({ migrate: false });
+  try {
+    await assert.rejects(migrate(store, { ttlDays: 36_500 }), /at most 10000/);
+    assert.deepEqual(await ttlDays(store), {}, 'no table with a TTL was created');
+    await migrate(store, { ttlDays: 30 });
+    await assert.rejects(applyRetention(store, 36_500), /at most 10000/);
+    assert.equal((await ttlDays(store)).tool_calls, 30, 'the retention in force is kept');
+  } finally {
+    await store.close();
+  }
+});
