@@ -30,8 +30,11 @@ export class ApiClient {
       const res = await fetch(new URL('/readyz', this.baseUrl), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: this.headers() });
       const text = await res.text();
       return res.status === 200 || (res.status === 503 && text.includes(ErrorCodes.INGEST_NOT_READY));
-    } catch {
-      return false;
+    } catch (e) {
+      // Something accepted the connection and is slow to answer: a busy serve (it holds the
+      // embedded store, so opening the store here would fail anyway). Only "nothing there"
+      // (refused, unreachable) falls back to the store.
+      return (e as Error).name === 'TimeoutError';
     }
   }
 
