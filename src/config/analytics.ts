@@ -5,3 +5,6 @@
 
 /** Suggested limits are this multiple of the largest observed rolling count. */
 export const DEFAULT_SUGGEST_HEADROOM = 1.5;
+
+/** How much recorded history `warden suggest` learns from and `warden simulate` replays, unless told. */
+export const DEFAULT_ANALYTICS_SINCE = '7d';

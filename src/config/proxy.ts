@@ -2,13 +2,16 @@ import { z } from 'zod';
 import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
 import { readSecretFile, resolveSecret } from './secrets.js';
+import { DEFAULT_API_URL } from './store.js';
 
 /** Typed options of `warden proxy`, from its flags and the environment (design.md, "Commands"). */
 export const RECORD_ARGS_MODES = ['none', 'hash', 'redacted', 'full'] as const;
 export type RecordArgsMode = (typeof RECORD_ARGS_MODES)[number];
 export type ProxyMode = 'audit' | 'enforce';
 
-export const DEFAULT_OTLP_ENDPOINT = 'http://127.0.0.1:4318';
+/** Spans go to a `warden serve` on this machine unless told otherwise. */
+export const DEFAULT_OTLP_ENDPOINT = DEFAULT_API_URL;
+export const DEFAULT_RECORD_ARGS: RecordArgsMode = 'hash';
 export const DEFAULT_SPOOL_ROOT = '.warden/spool';
 export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PROXY_TIMEOUT = '60s';
@@ -20,6 +23,7 @@ export const LIMIT_FALLBACKS = ['local', 'deny', 'allow'] as const;
 export type LimitFallback = (typeof LIMIT_FALLBACKS)[number];
 /** How long a decision waits for the shared limit store before the fallback decides. */
 export const DEFAULT_LIMITS_TIMEOUT = '50ms';
+export const DEFAULT_LIMIT_FALLBACK: LimitFallback = 'local';
 
 /** Flags as commander hands them over (all strings). */
 export interface ProxyFlags {
@@ -120,7 +124,7 @@ function invalid(message: string, hint?: string): WardenError {
  */
 export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: WardenEnv, processEnv: NodeJS.ProcessEnv = process.env): ProxyConfig {
   const mode = flags.mode === undefined ? undefined : parseEnum(ModeSchema, flags.mode, '--mode');
-  const recordArgs = parseEnum(RecordArgsSchema, flags.recordArgs ?? 'hash', '--record-args');
+  const recordArgs = parseEnum(RecordArgsSchema, flags.recordArgs ?? DEFAULT_RECORD_ARGS, '--record-args');
   const agent = flags.agent ?? env.WARDEN_AGENT_ID;
   const listen = flags.listen === undefined ? undefined : parseListenAddress(flags.listen);
   const otlpTracesUrl = resolveTracesUrl(flags.otlp, env);
@@ -162,7 +166,7 @@ export function resolveSharedLimits(flags: ProxyFlags, env: WardenEnv): SharedLi
   if (protocol !== 'redis:' && protocol !== 'rediss:') throw invalid(`${what} must be a redis:// or rediss:// URL, got "${protocol}"`);
   return {
     url,
-    fallback: parseEnum(LimitFallbackSchema, flags.limitsFallback ?? env.WARDEN_LIMITS_FALLBACK ?? 'local', '--limits-fallback'),
+    fallback: parseEnum(LimitFallbackSchema, flags.limitsFallback ?? env.WARDEN_LIMITS_FALLBACK ?? DEFAULT_LIMIT_FALLBACK, '--limits-fallback'),
     timeoutMs: parsePositiveDuration(flags.limitsTimeout ?? env.WARDEN_LIMITS_TIMEOUT ?? DEFAULT_LIMITS_TIMEOUT, '--limits-timeout'),
   };
 }

@@ -3,9 +3,9 @@ import { ErrorCodes, WardenError, isLoopbackHost, parseDurationMs } from '../cor
 import type { WardenEnv } from './env.js';
 import { parseByteSize } from './proxy.js';
 import { resolveSecret } from './secrets.js';
-import { DEFAULT_RETENTION_DAYS, resolveStoreConfig, retentionDaysProblem, type StoreConfig, type StoreFlags } from './store.js';
+import { DEFAULT_RETENTION_DAYS, DEFAULT_SERVE_PORT, resolveStoreConfig, retentionDaysProblem, type StoreConfig, type StoreFlags } from './store.js';
 
-export const DEFAULT_LISTEN = '127.0.0.1:4318';
+export const DEFAULT_LISTEN = `127.0.0.1:${DEFAULT_SERVE_PORT}`;
 export const DEFAULT_ALERT_INTERVAL = '15s';
 /** Each analytics query's time budget on its own connection, so it never starves ingest. */
 export const DEFAULT_ANALYTICS_MAX_EXECUTION_S = 30;
@@ -15,6 +15,22 @@ export const DEFAULT_ENGINE_MEMORY = '1GiB';
 export const DEFAULT_SERVER_WAL_DIR = '.warden/wal';
 /** Under the WAL directory: rows the store refused as bad data. */
 export const DEAD_LETTER_SUBDIR = 'dead-letter';
+
+/**
+ * The receiver's and batch writer's limits (`warden serve --batch-rows`, `--flush-interval`,
+ * `--max-queue-rows`, `--max-body-bytes`): the one home of these numbers for the CLI, the
+ * config, src/ingest and the README.
+ */
+export const DEFAULT_INGEST_LIMITS = {
+  /** Insert as soon as this many spans wait (and no insert is running). */
+  maxBatchRows: 10_000,
+  /** Insert waiting spans at least this often. */
+  flushIntervalMs: 1_000,
+  /** Spans accepted but not yet written; past it the receiver answers 429/503. */
+  maxQueueRows: 200_000,
+  /** Largest decompressed request body: the OTLP specification's recommended 64 MiB. */
+  maxBodyBytes: 64 * 1024 * 1024,
+} as const;
 
 /** `warden serve` flags as commander hands them over. */
 export interface ServeFlags extends StoreFlags {
@@ -79,10 +95,10 @@ export function resolveServeConfig(flags: ServeFlags, env: WardenEnv): ServeConf
     analyticsMaxExecutionSeconds: DEFAULT_ANALYTICS_MAX_EXECUTION_S,
     engineMemoryBytes: engineMemory(flags.engineMemory ?? env.WARDEN_ENGINE_MEMORY ?? DEFAULT_ENGINE_MEMORY),
     ingest: {
-      maxBatchRows: positiveInt(flags.batchRows ?? 10_000, '--batch-rows'),
-      flushIntervalMs: parseDurationMs(flags.flushInterval ?? '1s'),
-      maxQueueRows: positiveInt(flags.maxQueueRows ?? 200_000, '--max-queue-rows'),
-      maxBodyBytes: positiveInt(flags.maxBodyBytes ?? 64 * 1024 * 1024, '--max-body-bytes'),
+      maxBatchRows: positiveInt(flags.batchRows ?? DEFAULT_INGEST_LIMITS.maxBatchRows, '--batch-rows'),
+      flushIntervalMs: flags.flushInterval === undefined ? DEFAULT_INGEST_LIMITS.flushIntervalMs : parseDurationMs(flags.flushInterval),
+      maxQueueRows: positiveInt(flags.maxQueueRows ?? DEFAULT_INGEST_LIMITS.maxQueueRows, '--max-queue-rows'),
+      maxBodyBytes: positiveInt(flags.maxBodyBytes ?? DEFAULT_INGEST_LIMITS.maxBodyBytes, '--max-body-bytes'),
     },
   };
 }

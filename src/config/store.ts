@@ -18,9 +18,11 @@ export function retentionDaysProblem(days: number): string | undefined {
   return undefined;
 }
 export const DEFAULT_STORE_DIR = '.warden/data';
-export const DEFAULT_API_URL = 'http://127.0.0.1:4318';
+/** `warden serve`'s port: the OTLP/HTTP default (OTLP specification, "OTLP/HTTP Default Port"), so exporters find it unconfigured. */
+export const DEFAULT_SERVE_PORT = 4318;
+export const DEFAULT_API_URL = `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
 /** The same API as a browser on the Grafana host reaches it (dashboard links). */
-export const DEFAULT_BROWSER_API_URL = 'http://localhost:4318';
+export const DEFAULT_BROWSER_API_URL = `http://localhost:${DEFAULT_SERVE_PORT}`;
 
 /** Where the store is: embedded chDB in a directory (default) or a ClickHouse server. */
 export const StoreConfigSchema = z.discriminatedUnion('kind', [

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_INGEST_LIMITS } from '../config/index.js';
 import { err, ok, silentLogger, type Logger, type Result } from '../core/index.js';
 import { Tables, classifyInsertFailure, type StoreDriver } from '../storage/index.js';
 import type { DeadLetterDir } from './dead-letter.js';
@@ -47,10 +48,10 @@ export interface Reservation {
 // While one insert runs, the next batch grows: under load batches size themselves (up to
 // maxBatchBytes), and when idle 10k rows or 1 s starts an insert.
 const DEFAULTS = {
-  maxBatchRows: 10_000,
+  maxBatchRows: DEFAULT_INGEST_LIMITS.maxBatchRows,
   maxBatchBytes: 32 * 1024 * 1024,
-  flushIntervalMs: 1000,
-  maxQueueRows: 200_000,
+  flushIntervalMs: DEFAULT_INGEST_LIMITS.flushIntervalMs,
+  maxQueueRows: DEFAULT_INGEST_LIMITS.maxQueueRows,
   maxQueueBytes: 96 * 1024 * 1024,
   closeTimeoutMs: 30_000,
 };

@@ -1,13 +1,11 @@
 import { gunzip, gunzipSync, inflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
+import { DEFAULT_INGEST_LIMITS } from '../config/index.js';
 import { err, ok, type Result } from '../core/index.js';
 import { OverBudgetError, type DecodedTraces } from './collector.js';
 import { decodeTracesJson } from './otlp-json.js';
 import { decodeTracesProtobuf } from './otlp-proto.js';
 import type { OtelTraceRow } from './row.js';
-
-/** The OTLP spec's recommended limit for a decompressed request body. */
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -85,7 +83,7 @@ export function decodeOtlpTraces(
   body: Buffer,
   contentType: string | undefined,
   contentEncoding?: string,
-  maxBytes: number = DEFAULT_MAX_BODY_BYTES,
+  maxBytes: number = DEFAULT_INGEST_LIMITS.maxBodyBytes,
 ): Result<{ rows: OtelTraceRow[]; spanCount: number; rejectedSpans: number; rejectReason: string | undefined }, string> {
   const encoding = otlpEncodingOf(contentType);
   if (!encoding) return err(`unsupported Content-Type "${contentType ?? ''}" (use application/x-protobuf or application/json)`);

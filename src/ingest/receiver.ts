@@ -1,6 +1,7 @@
+import { DEFAULT_INGEST_LIMITS } from '../config/index.js';
 import { errorMessage } from '../core/index.js';
 import { toJsonEachRow, type BatchWriter, type Overload } from './batch-writer.js';
-import { DEFAULT_MAX_BODY_BYTES, decodeOtlpBody, decompressBody, otlpEncodingOf, type DecodeFailure, type OtlpEncoding } from './decode.js';
+import { decodeOtlpBody, decompressBody, otlpEncodingOf, type DecodeFailure, type OtlpEncoding } from './decode.js';
 import type { IngestMetrics } from './metrics.js';
 import { RecentSpanIds, spanKey } from './recent-spans.js';
 import type { OtelTraceRow } from './row.js';
@@ -33,7 +34,7 @@ export class OtlpReceiver {
 
   constructor(readonly writer: BatchWriter, opts: OtlpReceiverOptions = {}) {
     this.recent = new RecentSpanIds(opts.recentSpanIds);
-    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_INGEST_LIMITS.maxBodyBytes;
     this.wal = opts.wal;
     this.metrics = writer.metrics;
   }

@@ -1,6 +1,7 @@
 export * from './messages.js';
 export * from './policy-state.js';
 export * from './relay.js';
+export type { RelayOptions } from './relay-options.js';
 export * from './upstream.js';
 export * from './identity.js';
 export type { HttpFront } from './http-front.js';

@@ -11,6 +11,15 @@ export const RpcError = {
   INTERNAL_ERROR: -32603,
 } as const;
 
+/** A JSON-RPC message as the relay reads it: only the fields it routes and decides on. */
+export type RelayMessage = JSONRPCMessage & {
+  id?: RequestId;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { message?: string };
+};
+
 export function errorResponse(id: RequestId, code: number, message: string): JSONRPCMessage {
   return { jsonrpc: '2.0', id, error: { code, message } };
 }

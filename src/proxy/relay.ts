@@ -1,55 +1,14 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { formatDurationMs, type Clock, type Logger } from '../core/index.js';
-import { ApprovalHolds, type RelayApprovals } from './approval-relay.js';
-import { isEnforced, type Decision, type ToolAnnotations } from '../policy/index.js';
+import { formatDurationMs } from '../core/index.js';
+import { ApprovalHolds } from './approval-relay.js';
+import { isEnforced, type Decision } from '../policy/index.js';
 import {
-  ERROR_TYPE_CANCELLED, ErrorType, PROTOCOL_RULE, type CallContext, type DecisionRecorder, type OpenToolCallSpan,
-  type OpenToolsListSpan, type ToolCallStart, type ToolInventoryEntry,
+  ERROR_TYPE_CANCELLED, ErrorType, type CallContext, type OpenToolCallSpan, type ToolCallStart,
 } from '../telemetry/index.js';
-import { describeCollision, findKeyCollision } from './json-keys.js';
-import { RpcError, errorResponse, firstText, malformedResponse, refusalResponse } from './messages.js';
-import { rawTextOf } from './ndjson.js';
-import type { PolicyState } from './policy-state.js';
-
-export interface RelayOptions {
-  /** Faces the agent (stdio server transport, one Streamable HTTP session, or in-memory). */
-  agent: Transport;
-  /** Faces the MCP server (stdio child, Streamable HTTP client, or in-memory). */
-  upstream: Transport;
-  policy: PolicyState;
-  recorder: DecisionRecorder;
-  clock: Clock;
-  logger: Logger;
-  timeoutMs: number;
-  /** A trusted identity (flag or bearer token); else the client's `clientInfo.name` when allowed. */
-  agentId: string | undefined;
-  allowClientInfoName: boolean;
-  upstreamLabel: string;
-  networkTransport: string;
-  /** A connection id when the agent transport has no MCP session id (stdio). */
-  sessionId?: string;
-  /** Whether to answer unreadable input with a `"id": null` JSON-RPC error (byte streams only). */
-  answerMalformed: { agent: boolean; upstream: boolean };
-  /** Route server→client messages to the agent request in flight (Streamable HTTP needs a stream). */
-  relateServerMessages: boolean;
-  /** Enforce mode holds `approval_required` calls for a person's decision; without this they are refused. */
-  approvals?: RelayApprovals | undefined;
-  onClose?: () => void;
-}
-
-interface Pending {
-  method: string;
-  /** performance.now() after which the proxy answers for the upstream; progress pushes it back. */
-  deadline: number;
-  toolSpan?: OpenToolCallSpan;
-  listSpan?: OpenToolsListSpan;
-  progressToken?: string | number;
-  /** Set while the call waits for a person's decision; aborting it ends the wait. */
-  hold?: AbortController;
-}
-
-type Message = JSONRPCMessage & { id?: RequestId; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message?: string } };
+import { RpcError, errorResponse, malformedResponse, refusalResponse, type RelayMessage } from './messages.js';
+import { protocolProblem, recordRefusal, type SessionRequests } from './refusals.js';
+import { serverIdentified, toolOutcome, toolsListed } from './upstream-replies.js';
+import { deadlineCheckMs, type PendingRequest, type RelayOptions } from './relay-options.js';
 
 /**
  * One agent session relayed to one upstream connection at the Transport level. Only
@@ -57,12 +16,13 @@ type Message = JSONRPCMessage & { id?: RequestId; method?: string; params?: Reco
  * in both directions. Request ids are passed through unchanged: each side keeps its own id
  * space, and the proxy never originates requests of its own.
  */
-export class McpRelay {
+export class McpRelay implements SessionRequests {
   readonly ctx: CallContext;
-  private readonly pending = new Map<RequestId, Pending>();
+  private readonly pending = new Map<RequestId, PendingRequest>();
   private readonly progress = new Map<string | number, RequestId>();
   private clientName: string | undefined;
-  private initialized = false;
+  /** Read by the trust rules (SessionRequests). */
+  initialized = false;
   /** Request ids whose shared-limit decision (Redis) is still on its way. */
   private readonly deciding = new Set<RequestId>();
   private upstreamGone: string | undefined;
@@ -84,10 +44,10 @@ export class McpRelay {
 
   async start(): Promise<void> {
     const { agent, upstream } = this.opts;
-    agent.onmessage = (message) => this.guard(() => this.fromAgent(message as Message));
+    agent.onmessage = (message) => this.guard(() => this.fromAgent(message as RelayMessage));
     agent.onerror = (error) => this.onTransportError('agent', error);
     agent.onclose = () => void this.close();
-    upstream.onmessage = (message) => this.guard(() => this.fromUpstream(message as Message));
+    upstream.onmessage = (message) => this.guard(() => this.fromUpstream(message as RelayMessage));
     upstream.onerror = (error) => this.onTransportError('upstream', error);
     upstream.onclose = () => this.onUpstreamClosed();
     await upstream.start();
@@ -120,9 +80,9 @@ export class McpRelay {
     }
   }
 
-  private fromAgent(message: Message): void {
+  private fromAgent(message: RelayMessage): void {
     const method = message.method;
-    const refusal = method === undefined ? undefined : this.protocolProblem(message, method);
+    const refusal = method === undefined ? undefined : protocolProblem(message, method, this);
     if (refusal !== undefined) return this.refuse(message, refusal);
     if (method === undefined) {
       if (this.holds?.answered(message)) return; // the client's answer to the proxy's own elicitation
@@ -143,7 +103,7 @@ export class McpRelay {
     this.forward(message, message.id, entry);
   }
 
-  private toolCall(message: Message, id: RequestId): void {
+  private toolCall(message: RelayMessage, id: RequestId): void {
     const params = message.params ?? {};
     const tool = typeof params.name === 'string' ? params.name : '';
     const ctx = this.refreshCtx();
@@ -154,7 +114,7 @@ export class McpRelay {
   }
 
   /** With shared limits (`--limits`) a limited call's decision arrives later; the session may have closed meanwhile. */
-  private awaitDecision(decided: Promise<Decision>, message: Message, id: RequestId): void {
+  private awaitDecision(decided: Promise<Decision>, message: RelayMessage, id: RequestId): void {
     // Counted as in flight while Redis decides, so trust rule 2 refuses a reuse of its id.
     this.deciding.add(id);
     decided.then(
@@ -170,7 +130,7 @@ export class McpRelay {
     );
   }
 
-  private actOn(decision: Decision, message: Message, id: RequestId): void {
+  private actOn(decision: Decision, message: RelayMessage, id: RequestId): void {
     const params = message.params ?? {};
     const tool = typeof params.name === 'string' ? params.name : '';
     const args = params.arguments;
@@ -190,49 +150,24 @@ export class McpRelay {
     this.forward({ ...message }, id, entry);
   }
 
-  /**
-   * Trust rules 1–3, checked before anything else reads the message: one reading of its keys,
-   * one call per request id in flight, no tools/call as a notification, one initialize.
-   */
-  private protocolProblem(message: Message, method: string): string | undefined {
-    const raw = rawTextOf(message);
-    const collision = raw === undefined ? undefined : findKeyCollision(raw);
-    if (collision) return describeCollision(collision);
-    if (message.id === undefined) return method === 'tools/call' ? 'tools/call without an id' : undefined;
-    if (this.inFlight(message.id) || this.inFlight(idAlias(message.id))) return `request id ${JSON.stringify(message.id)} already in flight`;
-    if (method === 'initialize' && this.initialized) return 'session already initialized';
-    return undefined;
-  }
-
-  private inFlight(id: RequestId): boolean {
+  inFlight(id: RequestId): boolean {
     return this.pending.has(id) || this.deciding.has(id);
   }
 
   /** A refused message is answered (when it has an id), never forwarded, and recorded. */
-  private refuse(message: Message, reason: string): void {
+  private refuse(message: RelayMessage, reason: string): void {
     this.recordRefusal(message, reason);
     this.opts.logger.warn('refused a message from the agent', { reason, method: message.method, agent: this.ctx.agent });
     if (message.id !== undefined) this.toAgent(errorResponse(message.id, RpcError.INVALID_REQUEST, `warden: refused: ${reason}`), message.id);
   }
 
   /** Records a refusal: a denied tools/call span (decided, enforced in both modes), else a protocol span. */
-  recordRefusal(message: Message, reason: string): void {
-    const ctx = this.refreshCtx();
-    if (message.method !== 'tools/call') {
-      this.opts.recorder.protocolRefusal(ctx, { method: String(message.method ?? ''), requestId: message.id, reason });
-      return;
-    }
-    const params = message.params ?? {};
-    const tool = typeof params.name === 'string' ? params.name : '';
-    const risk = this.opts.policy.engine.riskOf(ctx.agent, tool);
-    const span = this.opts.recorder.toolCall(ctx, {
-      tool, requestId: message.id ?? '', args: params.arguments, decision: { decision: 'deny', rule: PROTOCOL_RULE, reason, risk }, enforced: true,
-    });
-    span.end({ errorType: ErrorType.POLICY_DENIED, message: reason });
+  recordRefusal(message: RelayMessage, reason: string): void {
+    recordRefusal(this.opts.recorder, this.opts.policy, this.refreshCtx(), message, reason);
   }
 
   /** Holds the call until a person decides; approved, it goes upstream as it came; else the agent gets the refusal. */
-  private hold(message: Message, id: RequestId, start: ToolCallStart, span: OpenToolCallSpan): void {
+  private hold(message: RelayMessage, id: RequestId, start: ToolCallStart, span: OpenToolCallSpan): void {
     const holds = this.holds as ApprovalHolds;
     const entry = this.track(id, 'tools/call', message.params);
     entry.toolSpan = span;
@@ -251,7 +186,7 @@ export class McpRelay {
     });
   }
 
-  private fromUpstream(message: Message): void {
+  private fromUpstream(message: RelayMessage): void {
     if (message.method !== undefined) return this.serverMessage(message);
     const id = message.id;
     const entry = id === undefined ? undefined : this.pending.get(id);
@@ -263,14 +198,14 @@ export class McpRelay {
       return entry.toolSpan.end(toolOutcome(message));
     }
     if (entry.listSpan) {
-      message = this.toolsListed(message, entry.listSpan);
+      message = toolsListed(message, entry.listSpan, this.opts.policy, this.ctx);
     } else if (entry.method === 'initialize') {
-      this.noteServer(message.result);
+      serverIdentified(this.ctx, message.result, this.opts.upstream);
     }
     this.toAgent(message, id);
   }
 
-  private serverMessage(message: Message): void {
+  private serverMessage(message: RelayMessage): void {
     let related: RequestId | undefined;
     if (message.method === 'notifications/progress') {
       related = this.progress.get(message.params?.progressToken as string | number);
@@ -282,29 +217,8 @@ export class McpRelay {
     this.toAgent(message, related);
   }
 
-  private toolsListed(message: Message, span: OpenToolsListSpan): Message {
-    const tools = message.result?.tools;
-    if (!Array.isArray(tools)) {
-      span.end(undefined, message.error ? { errorType: ErrorType.UPSTREAM_ERROR, message: String(message.error.message) } : undefined);
-      return message;
-    }
-    const named = tools.filter((t): t is { name: string; annotations?: ToolAnnotations } => typeof (t as { name?: unknown })?.name === 'string');
-    const { engine } = this.opts.policy;
-    engine.setToolAnnotations(named);
-    const agent = this.ctx.agent;
-    const inventory: ToolInventoryEntry[] = named.map((t) => {
-      const entry: ToolInventoryEntry = { name: t.name, annotations: t.annotations, risk: engine.riskOf(agent, t.name) };
-      if (engine.isHidden(agent, t.name)) entry.hidden = true;
-      return entry;
-    });
-    span.end(inventory);
-    if (this.ctx.mode !== 'enforce' || !inventory.some((t) => t.hidden)) return message;
-    const visible = tools.filter((t) => !engine.isHidden(agent, (t as { name?: string }).name ?? ''));
-    return { ...message, result: { ...message.result, tools: visible } } as Message;
-  }
-
-  private track(id: RequestId, method: string, params: Record<string, unknown> | undefined): Pending {
-    const entry: Pending = { method, deadline: performance.now() + this.opts.timeoutMs };
+  private track(id: RequestId, method: string, params: Record<string, unknown> | undefined): PendingRequest {
+    const entry: PendingRequest = { method, deadline: performance.now() + this.opts.timeoutMs };
     const token = (params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
     if (token !== undefined) {
       entry.progressToken = token;
@@ -314,12 +228,12 @@ export class McpRelay {
     return entry;
   }
 
-  private untrack(id: RequestId, entry: Pending): void {
+  private untrack(id: RequestId, entry: PendingRequest): void {
     this.pending.delete(id);
     if (entry.progressToken !== undefined) this.progress.delete(entry.progressToken);
   }
 
-  private forward(message: Message, id: RequestId, entry: Pending): void {
+  private forward(message: RelayMessage, id: RequestId, entry: PendingRequest): void {
     if (this.upstreamGone !== undefined) return this.fail(id, entry, RpcError.CONNECTION_CLOSED, this.upstreamGone);
     this.opts.upstream.send(message).catch((error: unknown) => {
       this.fail(id, entry, RpcError.CONNECTION_CLOSED, `warden: could not reach the upstream MCP server ${this.ctx.upstream}: ${(error as Error).message ?? error}`);
@@ -327,14 +241,14 @@ export class McpRelay {
   }
 
   /** Answers an agent request the upstream will not answer, and closes its span as an upstream error. */
-  private fail(id: RequestId, entry: Pending, code: number, message: string): void {
+  private fail(id: RequestId, entry: PendingRequest, code: number, message: string): void {
     if (this.pending.get(id) !== entry) return;
     this.untrack(id, entry);
     this.settle(entry, { errorType: ErrorType.UPSTREAM_ERROR, message });
     this.toAgent(errorResponse(id, code, message), id);
   }
 
-  private settle(entry: Pending, outcome: { errorType: string; message: string }): void {
+  private settle(entry: PendingRequest, outcome: { errorType: string; message: string }): void {
     entry.toolSpan?.end(outcome);
     entry.listSpan?.end(undefined, outcome);
   }
@@ -349,7 +263,7 @@ export class McpRelay {
     if (!entry) return;
     const limit = formatDurationMs(this.opts.timeoutMs);
     this.fail(id, entry, RpcError.REQUEST_TIMEOUT, `warden: the upstream MCP server ${this.ctx.upstream} did not answer ${entry.method} within ${limit}`);
-    this.toUpstream({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: `timed out after ${limit} (warden --timeout)` } } as Message);
+    this.toUpstream({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: `timed out after ${limit} (warden --timeout)` } } as RelayMessage);
   }
 
   private cancelled(requestId: RequestId | undefined): void {
@@ -372,7 +286,7 @@ export class McpRelay {
     this.opts.logger.warn(reply ? `malformed JSON-RPC from the ${side}` : `${side} transport error`, { error: error.message.slice(0, 300) });
     if (!reply) return;
     if (side === 'agent') this.toAgent(reply);
-    else this.toUpstream(reply as Message);
+    else this.toUpstream(reply as RelayMessage);
   }
 
   private toAgent(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
@@ -382,7 +296,7 @@ export class McpRelay {
     });
   }
 
-  private toUpstream(message: Message): void {
+  private toUpstream(message: RelayMessage): void {
     if (this.upstreamGone !== undefined) return;
     this.opts.upstream.send(message).catch((error: unknown) => {
       this.opts.logger.debug('could not deliver a message upstream', { error: String(error) });
@@ -395,16 +309,6 @@ export class McpRelay {
     if (this.opts.agentId === undefined && this.opts.allowClientInfoName && this.clientName) this.ctx.agent = this.clientName;
   }
 
-  private noteServer(result: Record<string, unknown> | undefined): void {
-    const version = result?.protocolVersion;
-    if (typeof version === 'string') {
-      this.ctx.protocolVersion = version;
-      this.opts.upstream.setProtocolVersion?.(version);
-    }
-    const name = (result?.serverInfo as { name?: unknown } | undefined)?.name;
-    if (typeof name === 'string' && name !== '') this.ctx.upstream = name;
-  }
-
   /** Mode and hash follow policy reloads; the MCP session id appears once Streamable HTTP assigns it. */
   private refreshCtx(): CallContext {
     const ctx = this.ctx;
@@ -413,27 +317,4 @@ export class McpRelay {
     if (ctx.sessionId === undefined) ctx.sessionId = this.opts.agent.sessionId;
     return ctx;
   }
-}
-
-/**
- * The other spelling of an id a server might not tell apart: 10 and "10". Refusing it too
- * means no reader of ids, strict or lenient, can pair one answer with two calls.
- */
-function idAlias(id: RequestId): RequestId {
-  if (typeof id === 'number') return String(id);
-  return /^-?(0|[1-9]\d{0,14})$/.test(id) ? Number(id) : id;
-}
-
-/** How often deadlines are checked: a tenth of the timeout, between 10 ms and 1 s. */
-function deadlineCheckMs(timeoutMs: number): number {
-  return Math.min(1_000, Math.max(10, Math.floor(timeoutMs / 10)));
-}
-
-function toolOutcome(message: Message): { errorType: string; message?: string } | undefined {
-  if (message.error) return { errorType: ErrorType.UPSTREAM_ERROR, message: String(message.error.message ?? 'JSON-RPC error') };
-  if (message.result?.isError === true) {
-    const text = firstText(message.result);
-    return text === undefined ? { errorType: ErrorType.TOOL_ERROR } : { errorType: ErrorType.TOOL_ERROR, message: text };
-  }
-  return undefined;
 }

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AnalyticsContext, ForwardTest, SimulationResult, SuggestResult } from '../../analytics/index.js';
-import { DEFAULT_API_URL, DEFAULT_SUGGEST_HEADROOM, type StoreFlags } from '../../config/index.js';
+import { DEFAULT_ANALYTICS_SINCE, DEFAULT_API_URL, DEFAULT_SUGGEST_HEADROOM, type StoreFlags } from '../../config/index.js';
 import { ErrorCodes, WardenError, parseDurationMs, systemClock } from '../../core/index.js';
 import { formatProblems, parsePolicyDocument, policyToJson } from '../../policy/index.js';
 import { ApiClient, cliApiToken } from '../api-client.js';
@@ -38,7 +38,7 @@ export function registerAnalyticsCommands(program: Command): void {
   const suggest = program
     .command('suggest')
     .description('print a tightened policy learned from recorded usage (policy.json), with evidence, a diff and a backtest')
-    .option('--since <duration>', 'learn from this much history', '7d')
+    .option('--since <duration>', 'learn from this much history', DEFAULT_ANALYTICS_SINCE)
     .option('--headroom <x>', 'multiplier over the largest observed rolling count', String(DEFAULT_SUGGEST_HEADROOM))
     .option('--out <file>', 'write the policy file here instead of stdout')
     .option('--current <file>', 'the policy in force, to diff against')
@@ -51,7 +51,7 @@ export function registerAnalyticsCommands(program: Command): void {
     .command('simulate')
     .description('replay recorded calls against a candidate policy: decisions per agent and tool, first refusals, change vs recorded')
     .requiredOption('--policy <file>', 'candidate policy (JSON or YAML)')
-    .option('--since <duration>', 'replay this much history', '7d')
+    .option('--since <duration>', 'replay this much history', DEFAULT_ANALYTICS_SINCE)
     .option('--json', 'print the whole result as JSON');
   addCommonOptions(simulate).action(async (flags: SimulateFlags) => runSimulate(flags));
 }

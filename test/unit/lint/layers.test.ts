@@ -2,7 +2,7 @@
 // if it sat at a path under src/ and check that `warden/layers` refuses what the layout forbids.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ESLint } from 'eslint';
 import { LAYERS } from '../../../eslint-rules/layers.js';
 
@@ -41,4 +41,11 @@ test('the proxy may not import the store even though storage sits below it', asy
 test('every module under src/ has a place in the layer order', () => {
   const modules = readdirSync('src', { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   assert.deepEqual(modules.filter((m) => !LAYERS.includes(m)), []);
+});
+
+test("the README's Layout section states the order LAYERS holds", () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('### Layout'));
+  const line = section.split('\n').find((l) => l.startsWith('core → '));
+  assert.equal(line, LAYERS.join(' → '));
 });
