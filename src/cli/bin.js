@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The `warden` executable. Warden is written in TypeScript and ships without a build step:
-// the first run compiles it to plain JavaScript in node_modules/.cache/warden (see compiled.js)
-// and later runs start from that. WARDEN_RUNTIME=tsx runs the sources through tsx instead
-// (also the fallback when the cache cannot be written).
+// The `warden` executable. Installed, it runs from dist/ (plain JavaScript built by `npm run
+// build`, which `npm ci` runs through `prepare`): main.js sits beside this file there. Run
+// from the sources (node src/cli/bin.js: tests, lint, a clone being edited) it compiles them
+// once into node_modules/.cache/warden (see compiled.js, a development path: esbuild comes
+// with the dev dependencies) and starts from that; WARDEN_RUNTIME=tsx runs the sources through
+// tsx instead (also the fallback when the cache cannot be written).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,8 +13,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
 async function loadMain() {
-  // Already the compiled copy (the demo starts proxies from its own bin.js): run it as is.
-  if (existsSync(join(root, '.warden-compiled'))) return import('./main.js');
+  // dist/, or the compiled cache (the demo starts proxies from its own bin.js): run it as is.
+  if (existsSync(join(here, 'main.js'))) return import('./main.js');
   if (process.env.WARDEN_RUNTIME !== 'tsx') {
     try {
       const { compiledMain } = await import('./compiled.js');

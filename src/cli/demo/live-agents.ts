@@ -5,8 +5,15 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { SCENARIOS, type AgentRole, type ScenarioOptions } from '../../../examples/agents/scenarios.js';
 
 const WARDEN_BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-const EXAMPLE_SERVER = fileURLToPath(new URL('../../../examples/total-recall-server.ts', import.meta.url));
-const TSX_LOADER = import.meta.resolve('tsx');
+/**
+ * The example server as this module itself runs: compiled JavaScript from dist/ (or the
+ * compiled cache), which needs no loader; TypeScript through tsx (a dev dependency) only when
+ * the demo itself runs from the sources through tsx.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+const EXAMPLE_SERVER_ARGS = COMPILED
+  ? [fileURLToPath(new URL('../../../examples/total-recall-server.js', import.meta.url))]
+  : ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../../../examples/total-recall-server.ts', import.meta.url))];
 /** The policy the demo's proxies run in audit mode: the same starter policy docker compose uses. */
 export const STARTER_POLICY = fileURLToPath(new URL('../../../examples/compose/policy.json', import.meta.url));
 
@@ -31,7 +38,7 @@ export function proxyCommand(agent: string, otlpUrl: string, spoolDir: string): 
     command: process.execPath,
     args: [
       WARDEN_BIN, 'proxy', '--agent', agent, '--policy', STARTER_POLICY, '--mode', 'audit', '--otlp', otlpUrl, '--spool', join(spoolDir, agent),
-      '--', process.execPath, '--import', TSX_LOADER, EXAMPLE_SERVER,
+      '--', process.execPath, ...EXAMPLE_SERVER_ARGS,
     ],
   };
 }

@@ -9,6 +9,12 @@ import { CLICKHOUSE_PLUGIN_ID, CLICKHOUSE_PLUGIN_VERSION, GRAFANA_DASHBOARDS_PAT
 import { main } from '../../../src/cli/main.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
+
+/** The image runs dist/ (the Dockerfile's build stage): the source a dist/ path in compose is built from. */
+function sourceOf(path: string): string {
+  assert.ok(path.startsWith('dist/'), `${path}: the image runs the build in dist/`);
+  return join(ROOT, path.slice('dist/'.length).replace(/\.js$/, '.ts'));
+}
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 interface Service {
@@ -100,10 +106,10 @@ test('compose: warden serve\'s command and env resolve to a valid config bound o
 test('compose: example agents run the proxy with the example policy and export to warden serve (or the Collector)', async () => {
   const warden = services.warden as Service;
   const { port } = parseListen(warden.command?.[warden.command.indexOf('--listen') + 1] as string);
-  const agents = Object.entries(services).filter(([, s]) => s.entrypoint?.includes('examples/agents/run-agent.ts'));
+  const agents = Object.entries(services).filter(([, s]) => s.entrypoint?.includes('dist/examples/agents/run-agent.js'));
   assert.ok(agents.length >= 2);
   for (const [name, s] of agents) {
-    assert.ok(existsSync(join(ROOT, s.entrypoint?.at(-1) as string)), `${name}: agent script`);
+    assert.ok(existsSync(sourceOf(s.entrypoint?.at(-1) as string)), `${name}: agent script`);
     const command = s.command ?? [];
     const proxyAt = command.indexOf('proxy');
     assert.ok(proxyAt > 0, `${name}: goes through warden proxy`);
@@ -111,9 +117,10 @@ test('compose: example agents run the proxy with the example policy and export t
     const dashdash = proxyArgs.indexOf('--');
     const flags = proxyArgs.slice(0, dashdash);
     const policy = flags[flags.indexOf('--policy') + 1] as string;
-    assert.ok(existsSync(join(ROOT, policy)), `${name}: ${policy}`);
+    assert.ok(existsSync(sourceOf(policy)), `${name}: ${policy}`);
     const server = proxyArgs.slice(dashdash + 1);
-    assert.ok(existsSync(join(ROOT, server.at(-1) as string)), `${name}: example MCP server`);
+    assert.ok(existsSync(sourceOf(server.at(-1) as string)), `${name}: example MCP server`);
+    assert.equal(command[proxyAt - 1], 'dist/src/cli/bin.js', `${name}: the built warden`);
     const config = resolveProxyConfig({ agent: flags[flags.indexOf('--agent') + 1] as string }, server, readEnv(withDefaults(s.environment)));
     const target = new URL(config.otlpTracesUrl);
     if (s.profiles?.includes('collector')) {
