@@ -1,8 +1,12 @@
-// Added latency of `warden proxy` per tools/call, its HTTP front against mcp-proxy, and a
-// sustained-rate run. Everything is measured side by side in one run:
+// Added latency of `warden proxy` per tools/call (a fresh proxy's first calls, and at steady
+// state), its HTTP front against mcp-proxy, and a sustained-rate run. Everything is measured
+// side by side in one run, with warden as installed (dist/, built first):
 //   node --import tsx bench/proxy.bench.ts
 // Knobs: BENCH_CALLS (sequential calls per side, default 20000), BENCH_WARMUP (10000), BENCH_RATE (calls/s, 2000),
-// BENCH_SUSTAIN_S (seconds, 60), BENCH_ONLY (comma list of stdio, http, sustained; default all).
+// BENCH_SUSTAIN_S (seconds, 60), BENCH_FRESH_RUNS (fresh processes per side, 5), BENCH_FRESH_CALLS (1000),
+// BENCH_PACE_S (seconds at 10 calls/s, 60), BENCH_FRESH_VARIANTS (extra warden sides, e.g.
+// "sparkplug=--always-sparkplug;nowarm=env:WARDEN_PROXY_WARMUP=0"), BENCH_ONLY (comma list of
+// fresh, paced, stdio, http, sustained; default all).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,13 +16,16 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { NULL_RELAY, freshSections } from './proxy-fresh.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 20000);
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const SUSTAIN_S = Number(process.env.BENCH_SUSTAIN_S ?? 60);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'stdio,http,sustained').split(','));
-const EXAMPLE = [process.execPath, '--import', 'tsx', 'examples/total-recall-server.ts'];
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'fresh,paced,stdio,http,sustained').split(','));
+// The example server as built (plain JavaScript, no loader), like most MCP servers.
+const EXAMPLE = [process.execPath, 'dist/examples/total-recall-server.js'];
+const WARDEN_BIN = 'dist/src/cli/bin.js';
 const work = mkdtempSync(join(tmpdir(), 'warden-bench-'));
 const children: ChildProcess[] = [];
 
@@ -47,7 +54,7 @@ async function startOtlpSink(): Promise<string> {
 }
 
 function wardenArgs(otlp: string, extra: string[]): string[] {
-  return ['src/cli/bin.js', 'proxy', '--policy', policyFile, '--agent', 'bench', '--otlp', otlp, '--spool', join(work, 'spool'), ...extra];
+  return [WARDEN_BIN, 'proxy', '--policy', policyFile, '--agent', 'bench', '--otlp', otlp, '--spool', join(work, 'spool'), ...extra];
 }
 
 async function stdioClient(command: string[], env: Record<string, string> = {}): Promise<{ client: Client; pid: number }> {
@@ -184,26 +191,17 @@ async function sustained(label: string, client: Client, proxyPid: number): Promi
 }
 
 async function main(): Promise<void> {
-  // Build warden's compiled cache first, so no measured process pays for (or carries) a rebuild.
-  spawnSync(process.execPath, ['src/cli/bin.js', '--version'], { stdio: 'ignore' });
+  // Warden as installed: dist/, built from the sources now.
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
   const otlp = await startOtlpSink();
   const out: string[] = ['## proxy', ''];
+  if (ONLY.has('fresh') || ONLY.has('paced')) out.push(...(await freshSections(otlp, wardenArgs, EXAMPLE, { fresh: ONLY.has('fresh'), paced: ONLY.has('paced') })));
   if (ONLY.has('stdio')) out.push(...(await stdioSection(otlp)));
   if (ONLY.has('http')) out.push(...(await httpSection(otlp)));
   if (ONLY.has('sustained')) out.push(...(await sustainedSection(otlp)));
   console.log(out.join('\n'));
 }
-
-/**
- * A process that only copies bytes between the agent and a spawned server: the floor for any
- * stdio proxy written in Node on this machine (two more pipe hops and process wake-ups).
- */
-const NULL_RELAY = `const { spawn } = require('node:child_process');
-const [cmd, ...args] = process.argv.slice(1);
-const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-process.stdin.pipe(child.stdin);
-child.stdout.pipe(process.stdout);
-child.on('exit', () => process.exit(0));`;
 
 /** stdio ↔ stdio: direct, through a byte-copying relay, and through warden proxy (policy + telemetry on). */
 async function stdioSection(otlp: string): Promise<string[]> {

@@ -3,9 +3,12 @@
  * spool) and the MCP relay; owns signals (SIGHUP reloads the policy; SIGTERM/SIGINT/stdin close
  * shut down cleanly, flushing spans and ending the child).
  */
-import { ErrorCodes, WardenError, createLogger, isLoopbackHost, systemClock, type Logger, type LogLevel } from '../core/index.js';
+import { ErrorCodes, WardenError, createLogger, isLoopbackHost, silentLogger, systemClock, type Logger, type LogLevel } from '../core/index.js';
 import { readEnv, resolveProxyConfig, type ProxyConfig, type ProxyFlags, type WardenEnv } from '../config/index.js';
-import { PolicyState, ServeApprovalGate, TokenDirectory, startHttpProxy, startStdioProxy, upstreamFactory, type ProxyDeps, type RelayApprovals, type RunningProxy } from '../proxy/index.js';
+import {
+  PolicyState, ServeApprovalGate, TokenDirectory, startHttpProxy, startStdioProxy, upstreamFactory, warmUpRelay, type ProxyDeps, type RelayApprovals,
+  type RunningProxy,
+} from '../proxy/index.js';
 import { Attr, argsAttributes, createTelemetry, type Telemetry } from '../telemetry/index.js';
 import type { RedisCounters } from '../limits/index.js';
 import type { SharedLimits } from '../policy/index.js';
@@ -65,6 +68,7 @@ async function startFront(config: ProxyConfig, policy: PolicyState, telemetry: T
     timeoutMs: config.timeoutMs,
     agentId: config.agent,
     approvals: approvalsFor(config, logger),
+    warmUp: config.warmUpCalls > 0 ? () => warmUp(config) : undefined,
   };
   if (!config.listen) {
     if (policy.mode === 'enforce' && config.agent === undefined) {
@@ -83,6 +87,19 @@ async function startFront(config: ProxyConfig, policy: PolicyState, telemetry: T
   logger.info(`listening on ${proxy.url}`, { mode: policy.mode, policy: config.policyFile ?? '(none: allow all)' });
   return proxy;
 }
+
+/**
+ * The synthetic calls of warmUpRelay, on a PolicyState of their own (the real counters never
+ * see them) and a recorder that encodes its spans and drops them (nothing is exported).
+ */
+async function warmUp(config: ProxyConfig): Promise<void> {
+  const { recorder } = createTelemetry({ recordArgs: config.recordArgs, argsHashKey: config.argsHashKey, logger: silentLogger, encodedSink: DISCARDED_SPANS });
+  const policy = await PolicyState.load({ file: config.policyFile, modeOverride: config.mode, recorder, logger: silentLogger });
+  await warmUpRelay({ policy, recorder, calls: config.warmUpCalls });
+  await recorder.shutdown();
+}
+
+const DISCARDED_SPANS = { exportBody: () => {}, forceFlush: async () => {}, shutdown: async () => {} };
 
 /** Held calls are registered with serve under the OTLP endpoint's credentials, arguments as the recording mode allows. */
 function approvalsFor(config: ProxyConfig, logger: Logger): RelayApprovals {

@@ -25,6 +25,8 @@ export interface WardenEnv {
   WARDEN_LIMITS_URL?: string;
   WARDEN_LIMITS_FALLBACK?: string;
   WARDEN_LIMITS_TIMEOUT?: string;
+  /** Synthetic calls `warden proxy` runs through itself at start (0: none). */
+  WARDEN_PROXY_WARMUP?: string;
 }
 
 const NAMES: ReadonlyArray<keyof WardenEnv> = [
@@ -35,6 +37,7 @@ const NAMES: ReadonlyArray<keyof WardenEnv> = [
   'WARDEN_ENGINE_MEMORY',
   'WARDEN_ARGS_HASH_KEY',
   'WARDEN_LIMITS_URL', 'WARDEN_LIMITS_FALLBACK', 'WARDEN_LIMITS_TIMEOUT',
+  'WARDEN_PROXY_WARMUP',
 ];
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): WardenEnv {

@@ -24,6 +24,11 @@ export type LimitFallback = (typeof LIMIT_FALLBACKS)[number];
 /** How long a decision waits for the shared limit store before the fallback decides. */
 export const DEFAULT_LIMITS_TIMEOUT = '50ms';
 export const DEFAULT_LIMIT_FALLBACK: LimitFallback = 'local';
+/**
+ * Synthetic calls a proxy runs through its own relay while its upstream starts, so V8 has
+ * compiled the call path before the agent's first calls (BENCHMARKS.md, proxy: a fresh proxy).
+ */
+export const DEFAULT_PROXY_WARMUP_CALLS = 1000;
 
 /** Flags as commander hands them over (all strings). */
 export interface ProxyFlags {
@@ -94,6 +99,8 @@ export interface ProxyConfig {
   sessionLimits: { maxSessions: number; maxSessionsPerAgent: number; idleMs: number };
   /** Undefined without `--limits`/WARDEN_LIMITS_URL: counters are the process's own. */
   limits: SharedLimitsConfig | undefined;
+  /** WARDEN_PROXY_WARMUP: synthetic calls through the relay at start (0: none). */
+  warmUpCalls: number;
 }
 
 /**
@@ -150,6 +157,7 @@ export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: Wa
     },
     approvalsUrl: new URL(checkUrl(flags.approvalsUrl ?? otlpTracesUrl, flags.approvalsUrl ? '--approvals-url' : 'the OTLP endpoint')).origin,
     limits: resolveSharedLimits(flags, env),
+    warmUpCalls: env.WARDEN_PROXY_WARMUP === undefined ? DEFAULT_PROXY_WARMUP_CALLS : wholeNumber(env.WARDEN_PROXY_WARMUP, 'WARDEN_PROXY_WARMUP'),
   };
 }
 
@@ -198,6 +206,12 @@ function resolveArgsHashKey(file: string | undefined, env: WardenEnv): Buffer | 
 function positiveInt(value: string | number, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw invalid(`${flag} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+function wholeNumber(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw invalid(`${name} must be a whole number, got "${value}"`);
   return n;
 }
 

@@ -12,3 +12,4 @@ export * from './proxy.js';
 export * from './approval-hold.js';
 export * from './approval-relay.js';
 export * from './serve-approval-gate.js';
+export * from './warm-up.js';

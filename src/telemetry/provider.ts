@@ -5,7 +5,7 @@ import type { Logger } from '../core/index.js';
 import { RecordingDecisionRecorder, type DecisionRecorder } from './recorder.js';
 import { SpanWriter } from './span-writer.js';
 import { Attr, SCOPE_NAME, SERVICE_NAME } from './semconv.js';
-import { EncodingSpanProcessor } from './encoding-span-processor.js';
+import { EncodingSpanProcessor, type EncodedSpanSink } from './encoding-span-processor.js';
 import { DiskSpool } from './spool.js';
 import { SpoolingOtlpExporter, postOtlpBody } from './spooling-exporter.js';
 
@@ -22,6 +22,8 @@ export interface TelemetryOptions {
   spoolMaxBytes?: number;
   /** Replaces the OTLP + spool chain (tests hand in the SDK's InMemorySpanExporter). */
   exporter?: SpanExporter;
+  /** Replaces the OTLP + spool chain behind the span encoder (the proxy's warm-up drops what it encodes). */
+  encodedSink?: EncodedSpanSink;
   /** Batch delay; spans reach the endpoint at most this late. */
   scheduledDelayMillis?: number;
   /** While the endpoint is down, how often a spooled file is offered again. */
@@ -54,6 +56,8 @@ export function createSpanWriter(opts: TelemetryOptions): { writer: SpanWriter; 
   const scheduledDelayMillis = opts.scheduledDelayMillis ?? 200;
   if (opts.exporter) {
     processor = new BatchSpanProcessor(opts.exporter, { maxQueueSize: 16_384, maxExportBatchSize: 512, scheduledDelayMillis, exportTimeoutMillis: 30_000 });
+  } else if (opts.encodedSink) {
+    processor = new EncodingSpanProcessor(opts.encodedSink, { maxBatchSpans: 512, scheduledDelayMillis, logger: opts.logger });
   } else {
     const tracesUrl = opts.tracesUrl ?? 'http://127.0.0.1:4318/v1/traces';
     spool = new DiskSpool(opts.spoolDir ?? '.warden/spool/default', opts.spoolMaxBytes ?? 64 * 1024 * 1024, opts.logger);
