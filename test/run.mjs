@@ -4,8 +4,8 @@
 // `npm test` leaves them out so it passes on a fresh machine after `npm ci`; `npm run
 // test:system` runs them (.ci/run installs the packages first).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 const SYSTEM_DIR = join('test', 'system');
 
@@ -35,9 +35,20 @@ const concurrency = process.env.WARDEN_TEST_CONCURRENCY ?? '2';
 // run on the Node that runs npm, and so must every `node` they start by name.
 const nodeBin = process.env.npm_node_execpath ?? process.execPath;
 const path = (process.env.PATH ?? '').split(':').filter((dir) => !dir.endsWith('/node_modules/.bin')).join(':');
+// The tests' temporary files go to a directory of this checkout's own, kept between runs (the
+// browser and tsx caches live there too); what a run leaves behind under `warden-*` is named
+// at the end and removed: every suite must remove what it creates (test/helpers/temp.ts).
+const tmp = resolve('.tmp', 'test-tmp');
+mkdirSync(tmp, { recursive: true });
+const before = new Set(readdirSync(tmp));
 const result = spawnSync(
   nodeBin,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=tap', ...files],
-  { stdio: 'inherit', env: { ...process.env, PATH: path, TZ: process.env.TZ ?? 'UTC' } },
+  { stdio: 'inherit', env: { ...process.env, PATH: path, TZ: process.env.TZ ?? 'UTC', TMPDIR: tmp } },
 );
+const left = readdirSync(tmp).filter((name) => name.startsWith('warden-') && !before.has(name));
+if (left.length > 0) {
+  console.log(`# ${left.length} temporary directories left behind by the tests (removed now): ${left.join(', ')}`);
+  for (const name of left) rmSync(join(tmp, name), { recursive: true, force: true });
+}
 process.exit(result.status ?? 1);

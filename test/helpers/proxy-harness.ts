@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -9,6 +8,7 @@ import { ManualClock, systemClock, silentLogger, type Clock } from '../../src/co
 import type { RecordArgsMode } from '../../src/config/index.js';
 import { McpRelay, PolicyState, upstreamFactory, type UpstreamConnection } from '../../src/proxy/index.js';
 import { NetworkTransport, createTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { tempDir } from './temp.js';
 
 export const MEMORY_SERVER = 'node_modules/@modelcontextprotocol/server-memory/dist/index.js';
 export const EVERYTHING_SERVER = 'node_modules/@modelcontextprotocol/server-everything/dist/index.js';
@@ -41,7 +41,7 @@ export interface Harness {
 
 /** The proxy in-process: SDK Client ⇄ in-memory pair ⇄ McpRelay ⇄ upstream (in-memory server or real child). */
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-proxy-'));
+  const dir = tempDir('proxy');
   const policyFile = opts.policyText === undefined ? undefined : join(dir, 'policy.json');
   if (policyFile) writeFileSync(policyFile, opts.policyText as string);
   const exporter = new InMemorySpanExporter();

@@ -1,10 +1,10 @@
 // A byte-level agent: `warden proxy` as a child process, raw lines in, parsed lines out. The
 // SDK client cannot send malformed or hostile messages, so the trust tests speak bytes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WARDEN_BIN } from './processes.js';
+import { tempDir } from './temp.js';
 
 export const RAW_UPSTREAM = 'test/helpers/raw-upstream.mjs';
 
@@ -35,7 +35,7 @@ export interface RawAgentOptions {
 }
 
 export function startRawAgent(opts: RawAgentOptions): RawAgent {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-raw-'));
+  const dir = tempDir('raw');
   const log = join(dir, 'upstream.log');
   writeFileSync(join(dir, 'policy.json'), JSON.stringify(opts.policy));
   writeFileSync(log, '');

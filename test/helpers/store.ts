@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ChdbDriver, migrate, type StoreDriver } from '../../src/storage/index.js';
 import { FIXED_DATE_RETENTION_DAYS } from '../../examples/workload/writers.js';
+import { tempDir } from './temp.js';
 
 /**
  * One chDB data directory per test process (chDB allows one per process) and a unique
@@ -12,10 +10,7 @@ let sharedDir: string | undefined;
 let counter = 0;
 
 export function testDataDir(): string {
-  if (!sharedDir) {
-    sharedDir = mkdtempSync(join(tmpdir(), 'warden-test-'));
-    process.on('exit', () => rmSync(sharedDir as string, { recursive: true, force: true }));
-  }
+  sharedDir ??= tempDir('test');
   return sharedDir;
 }
 

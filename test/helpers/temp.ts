@@ -18,10 +18,3 @@ export function tempDir(name: string, parent = tmpdir()): string {
   created.push(dir);
   return dir;
 }
-
-/** Removes a directory from tempDir() now (a test that checks what is left behind). */
-export function removeTempDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  const at = created.indexOf(dir);
-  if (at >= 0) created.splice(at, 1);
-}

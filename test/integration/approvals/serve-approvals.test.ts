@@ -2,19 +2,19 @@
 // long-poll, decide (once), expire, survive a restart, notify the alert targets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../../../src/core/index.js';
 import { startWebhookReceiver } from '../../../src/cli/demo/webhook-receiver.js';
 import { startTestServe } from '../ingest/serve-helpers.js';
 import { testDataDir, uniqueDatabase } from '../../helpers/store.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const API_TOKEN = 'proxy-token-123';
 const ALICE_TOKEN = 'alice-secret-456';
 
 function operatorsFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-ops-'));
+  const dir = tempDir('ops');
   const file = join(dir, 'operators.json');
   writeFileSync(file, JSON.stringify({ operators: { alice: { token_sha256: sha256Hex(ALICE_TOKEN) } } }));
   return file;
@@ -121,7 +121,7 @@ test('approvals: an unanswered one expires; a pending one survives a serve resta
 
 test('approvals: webhook and Slack targets are told, with a console link and hostile names escaped', async () => {
   const receiver = await startWebhookReceiver();
-  const dir = mkdtempSync(join(tmpdir(), 'warden-alerts-'));
+  const dir = tempDir('alerts');
   const alertsFile = join(dir, 'alerts.yaml');
   writeFileSync(alertsFile, `targets:\n  ops: { type: webhook, url: "${receiver.url}" }\n  chat: { type: slack, url: "${receiver.url}/slack" }\n`);
   const serve = await startTestServe({ apiToken: API_TOKEN, alerts: alertsFile });

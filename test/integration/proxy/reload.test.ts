@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { silentLogger } from '../../../src/core/index.js';
@@ -10,6 +9,7 @@ import { createTotalRecallServer } from '../../../examples/total-recall/index.js
 import { EVENT_POLICY_RELOAD_REJECTED, EVENT_POLICY_RELOADED, createTelemetry } from '../../../src/telemetry/index.js';
 import { startHarness } from '../../helpers/proxy-harness.js';
 import { eventually } from '../../helpers/eventually.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const allowDoctor = JSON.stringify({ version: '1', default: 'allow', mode: 'enforce' });
 const denyDoctor = JSON.stringify({ version: '1', default: 'allow', mode: 'enforce', tools: { doctor: { action: 'deny', reason: 'repairs are run by operators' } } });
@@ -60,7 +60,7 @@ describe('policy reload', () => {
   it('never applies a half-written file: a YAML prefix that parses while the writer is still at it is not loaded', async () => {
     const full = 'version: "1"\ndefault: allow\nmode: enforce\ntools:\n  doctor: { action: deny, reason: no }\n  sync: { action: deny, reason: no }\n';
     const prefix = full.slice(0, full.indexOf('  sync:')); // valid YAML, one denial fewer
-    const file = join(mkdtempSync(join(tmpdir(), 'warden-reload-')), 'policy.yaml');
+    const file = join(tempDir('reload'), 'policy.yaml');
     writeFileSync(file, 'version: "1"\ndefault: allow\n');
     const state = await PolicyState.load({ file, modeOverride: undefined, recorder: createTelemetry({ recordArgs: 'hash', logger: silentLogger, exporter: new InMemorySpanExporter() }).recorder, logger: silentLogger });
     const decide = (tool: string) => state.engine.decide({ tsMs: 0, agent: 'a', tool }).decision;

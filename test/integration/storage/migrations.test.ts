@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWardenError } from '../../../src/core/index.js';
 import { loadMigrations, migrate, pendingMigrations, qualified, MIGRATIONS_DIR } from '../../../src/storage/index.js';
 import { openTestStore } from '../../helpers/store.js';
+import { tempDir } from '../../helpers/temp.js';
 
 test('migrate applies every migration once and records checksums', async () => {
   const store = await openTestStore({ migrate: false });
@@ -29,7 +29,7 @@ test('migrate applies every migration once and records checksums', async () => {
 });
 
 test('an applied migration that was edited is refused with a clear error', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-mig-'));
+  const dir = tempDir('mig');
   for (const f of readdirSync(MIGRATIONS_DIR)) copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
   const store = await openTestStore({ migrate: false });
   try {
