@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ErrorCodes, WardenError, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
 import { readSecretFile, resolveSecret } from './secrets.js';
+import { invalid, parseByteSize, parsePositiveDuration, positiveInt, wholeNumber } from './values.js';
 import { DEFAULT_API_URL } from './store.js';
 
 /** Typed options of `warden proxy`, from its flags and the environment (design.md, "Commands"). */
@@ -121,10 +121,6 @@ const ModeSchema = z.enum(['audit', 'enforce']);
 const LimitFallbackSchema = z.enum(LIMIT_FALLBACKS);
 const RecordArgsSchema = z.enum(RECORD_ARGS_MODES);
 
-function invalid(message: string, hint?: string): WardenError {
-  return new WardenError(ErrorCodes.CONFIG_INVALID, message, hint === undefined ? {} : { hint });
-}
-
 /**
  * Resolves `warden proxy` options. `command` is everything after `--`;
  * `processEnv` is handed to a stdio upstream so the wrapped server sees the same environment.
@@ -203,24 +199,6 @@ function resolveArgsHashKey(file: string | undefined, env: WardenEnv): Buffer | 
   return key;
 }
 
-function positiveInt(value: string | number, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw invalid(`${flag} must be a positive whole number, got "${value}"`);
-  return n;
-}
-
-function wholeNumber(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw invalid(`${name} must be a whole number, got "${value}"`);
-  return n;
-}
-
-function parsePositiveDuration(text: string, flag: string): number {
-  const ms = parseDurationMs(text);
-  if (ms <= 0) throw invalid(`${flag} must be positive, got "${text}"`);
-  return ms;
-}
-
 /** The OTLP base URL gets `/v1/traces` appended; the traces-specific variable is used as is (OTel SDK rules). */
 export function resolveTracesUrl(flag: string | undefined, env: WardenEnv): string {
   if (flag === undefined && env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return checkUrl(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
@@ -292,15 +270,6 @@ export function parseListenAddress(text: string): ListenAddress {
     throw invalid(`--listen must be HOST:PORT, got "${text}"`, 'e.g. --listen 127.0.0.1:7331');
   }
   return { host: match[1] || match[2] || '127.0.0.1', port };
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-
-export function parseByteSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
-  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
-  if (!match || unit === undefined) throw invalid(`invalid size "${text}" (use e.g. 64MiB, 500MB, 1048576)`);
-  return Math.floor(Number(match[1]) * unit);
 }
 
 function safePathPart(name: string): string {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ErrorCodes, WardenError, isLoopbackHost, parseDurationMs } from '../core/index.js';
 import type { WardenEnv } from './env.js';
-import { parseByteSize } from './proxy.js';
+import { parseByteSize, positiveInt } from './values.js';
 import { resolveSecret } from './secrets.js';
 import { DEFAULT_RETENTION_DAYS, DEFAULT_SERVE_PORT, resolveStoreConfig, retentionDaysProblem, type StoreConfig, type StoreFlags } from './store.js';
 
@@ -140,11 +140,5 @@ function retentionDays(value: string | number): number {
   const n = positiveInt(value, '--retention-days');
   const problem = retentionDaysProblem(n);
   if (problem) throw new WardenError(ErrorCodes.CONFIG_INVALID, `--retention-days: ${problem}`);
-  return n;
-}
-
-function positiveInt(value: string | number, flag: string): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new WardenError(ErrorCodes.CONFIG_INVALID, `${flag} must be a positive integer, got "${value}"`);
   return n;
 }
