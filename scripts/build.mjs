@@ -4,21 +4,39 @@
 // lint`, tests included); the files it does not emit are copied beside them, so paths taken
 // relative to a module (the migrations, the console's web files, the example policy) hold in
 // dist/ as in the sources. The tree is built aside and swapped in whole.
-//   node scripts/build.mjs [OUT]   (default dist; OUT must sit inside the repository so that
-//                                   node_modules/ resolves from it)
+//   node scripts/build.mjs [--if-stale] [OUT]
+// OUT (default dist) must sit inside the repository so that node_modules/ resolves from it.
+// --if-stale builds only when a source is newer than the last build (`npm start`, `npm test`),
+// so an edited checkout never runs an old dist/.
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 
+const args = process.argv.slice(2);
 const root = resolve(import.meta.dirname, '..');
-const out = resolve(root, process.argv[2] ?? 'dist');
+const out = resolve(root, args.find((a) => !a.startsWith('--')) ?? 'dist');
 const EMITTED = ['src', 'examples'];
 const COPIED = ['migrations'];
+/** Written last into a finished build: its time is the build's. */
+const STAMP = '.built';
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
+
+function isCurrent() {
+  let built;
+  try {
+    built = statSync(join(out, STAMP)).mtimeMs;
+  } catch {
+    return false;
+  }
+  const inputs = [...EMITTED, ...COPIED].flatMap((d) => walk(join(root, d))).concat(join(root, 'tsconfig.build.json'), join(root, 'package.json'));
+  return inputs.every((file) => statSync(file).mtimeMs <= built);
+}
+
+if (args.includes('--if-stale') && isCurrent()) process.exit(0);
 
 const building = `${out}.tmp-${process.pid}`;
 rmSync(building, { recursive: true, force: true });
@@ -34,5 +52,6 @@ for (const dir of EMITTED) {
   }
 }
 for (const dir of COPIED) cpSync(join(root, dir), join(building, dir), { recursive: true });
+writeFileSync(join(building, STAMP), `${new Date().toISOString()}\n`);
 rmSync(out, { recursive: true, force: true });
 renameSync(building, out);
