@@ -7,7 +7,7 @@ import { html } from '../html.js';
 import { useApi } from '../api.js';
 import { ErrorBox, Section, Table } from '../components.js';
 import { fmtDuration, fmtInt, fmtNum, fmtTime } from '../format.js';
-import { SimulationResult } from './simulation.js';
+import { SAMPLE_COLUMNS, SimulationResult } from './simulation.js';
 
 /** A visible "still computing" line with the time it has taken so far. */
 function Computing({ what }) {
@@ -42,14 +42,7 @@ function ForwardTest({ result }) {
     </div>
     <p class="muted small">${result.note}</p>
     <h4>Normal calls it would refuse (examples)</h4>
-    <${Table} testId="forward-examples" rows=${result.normal.examples} rowKey=${(r) => r.span_id} empty="None: every normal call passes." columns=${[
-      { label: 'Time (UTC)', value: (r) => fmtTime(r.ts) },
-      { label: 'Agent', value: (r) => r.agent },
-      { label: 'Tool', value: (r) => r.tool },
-      { label: 'Decision', value: (r) => r.decision },
-      { label: 'Rule', value: (r) => html`<code>${r.rule}</code>` },
-      { label: 'Reason', value: (r) => r.reason },
-    ]} />
+    <${Table} testId="forward-examples" rows=${result.normal.examples} rowKey=${(r) => r.span_id} empty="None: every normal call passes." columns=${SAMPLE_COLUMNS} />
     <h4>By agent and tool</h4>
     <${Table} testId="forward-by-agent-tool" rows=${rows} rowKey=${(r) => `${r.agent}\u0000${r.tool}`} empty="No refusal and no flagged traffic in the replayed part." columns=${[
       { label: 'Agent', value: (r) => r.agent },

@@ -5,6 +5,16 @@ import { fmtInt, fmtTime } from '../format.js';
 
 const REFUSALS = ['deny', 'rate_limited', 'invalid_arguments', 'approval_required'];
 
+/** A replayed call the policy refused (simulate's samples, the forward test's examples). */
+export const SAMPLE_COLUMNS = [
+  { label: 'Time (UTC)', value: (r) => fmtTime(r.ts) },
+  { label: 'Agent', value: (r) => r.agent },
+  { label: 'Tool', value: (r) => r.tool },
+  { label: 'Decision', value: (r) => r.decision },
+  { label: 'Rule', value: (r) => html`<code>${r.rule}</code>` },
+  { label: 'Reason', value: (r) => r.reason },
+];
+
 export function SimulationResult({ result }) {
   const s = result.summary;
   const refused = (r) => REFUSALS.reduce((n, d) => n + r[d], 0);
@@ -27,12 +37,7 @@ export function SimulationResult({ result }) {
     ${quiet ? html`<p class="muted small">${fmtInt(quiet)} agent/tool pairs where it refuses nothing and changes nothing are not listed.</p>` : null}
     <h4>First refused calls</h4>
     <${Table} testId="samples" rows=${result.samples} rowKey=${(r) => r.span_id} empty="No call would be refused." columns=${[
-      { label: 'Time (UTC)', value: (r) => fmtTime(r.ts) },
-      { label: 'Agent', value: (r) => r.agent },
-      { label: 'Tool', value: (r) => r.tool },
-      { label: 'Decision', value: (r) => r.decision },
-      { label: 'Rule', value: (r) => html`<code>${r.rule}</code>` },
-      { label: 'Reason', value: (r) => r.reason },
+      ...SAMPLE_COLUMNS,
       { label: 'Recorded', value: (r) => r.actual_decision },
     ]} />
   </div>`;
