@@ -169,17 +169,18 @@ test('Anomalies: the runaway agent is there, with its explanation and evidence',
 
 test('Policy: the policy first (no replay), then the backtest in a second request, shown computing meanwhile; the download equals suggested.json', async () => {
   // The replay request is held until the test has seen the policy and the "computing" state.
-  const asked: Array<{ backtest: string | null; from: string | null; to: string | null }> = [];
+  const asked: Array<{ backtest: string | null; from: string | null; to: string | null; holdout: string | null }> = [];
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   await tab.page.route('**/api/v1/policy/suggested?*', async (route) => {
     const url = new URL(route.request().url());
-    asked.push({ backtest: url.searchParams.get('backtest'), from: url.searchParams.get('from'), to: url.searchParams.get('to') });
+    asked.push({ backtest: url.searchParams.get('backtest'), from: url.searchParams.get('from'), to: url.searchParams.get('to'), holdout: url.searchParams.get('holdout') });
     if (url.searchParams.get('backtest') === 'true') await held;
     await route.continue();
   });
   try {
-    await show('#/policy?from=-24h&to=now', 'policy', 'policy-computing');
+    // Held out: the last 8 h, where the session_close storm (6 h ago) is.
+    await show('#/policy?from=-24h&to=now&holdout=8h', 'policy', 'policy-computing');
     assert.match((await tab.page.getByTestId('computing').first().textContent()) ?? '', /^Computing the backtest/);
     assert.equal(await tab.page.locator('[data-ready="backtest"]').count(), 0);
     assert.deepEqual(asked.map((a) => a.backtest), ['false', 'true'], 'the policy comes without replays; the replays are asked for next');
@@ -197,6 +198,19 @@ test('Policy: the policy first (no replay), then the backtest in a second reques
   }
   await tab.page.getByTestId('by-agent-tool').waitFor();
   await tab.page.screenshot({ path: join(SHOTS, 'policy.png'), fullPage: true });
+  // The forward test as the API gives it for the same request: normal calls refused (share and
+  // examples), and the runaway's excess refused.
+  const { backtest, from, to, holdout } = asked[1]!;
+  assert.deepEqual([backtest, holdout], ['true', '8h']);
+  type Forward = { calls: number; normal: { calls: number; refused: number; examples: unknown[] }; runaway_excess: { calls: number; refused: number; refused_share: number } };
+  const f = (await api<{ forward_test: Forward }>(`/api/v1/policy/suggested?from=${from}&to=${to}&headroom=1.5&holdout=8h`)).json().forward_test;
+  assert.ok(f.runaway_excess.calls >= 399, `the storm is in the held-out part (${JSON.stringify(f.runaway_excess)})`);
+  const normal = (await tab.page.getByTestId('forward-normal').textContent()) ?? '';
+  assert.match(normal, new RegExp(`${f.normal.refused.toLocaleString('en-US')} of ${f.normal.calls.toLocaleString('en-US')}`));
+  assert.equal(await tab.page.locator('[data-testid="forward-examples"] tbody tr').count(), f.normal.examples.length);
+  const runaway = (await tab.page.getByTestId('forward-runaway').textContent()) ?? '';
+  assert.match(runaway, new RegExp(`${Math.round(f.runaway_excess.refused_share * 10_000) / 100}%`));
+  assert.match(runaway, new RegExp(`${f.runaway_excess.refused.toLocaleString('en-US')} of ${f.runaway_excess.calls.toLocaleString('en-US')}`));
   const [download] = await Promise.all([tab.page.waitForEvent('download'), tab.page.getByTestId('download').click()]);
   const saved = readFileSync((await download.path())!, 'utf8');
   const file = await api('/api/v1/policy/suggested.json?from=-24h&to=now&headroom=1.5');
