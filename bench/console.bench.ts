@@ -47,7 +47,7 @@ const simulate = async (page: Page) => {
   await page.getByLabel('Policy (JSON or YAML)').fill(SIMULATE_POLICY);
   await page.getByRole('button', { name: 'Simulate' }).click();
 };
-const VIEW_LIMIT_MS = 30_000;
+const VIEW_LIMIT_MS = 60_000;
 /** The replays (every call in the range through the policy) get longer. */
 const REPLAY_LIMIT_MS = 300_000;
 

@@ -72,7 +72,11 @@ export function AgentView({ route, range }) {
   const rates = useApi('api/v1/rates', { ...params, window: 60 }, key);
   const anomalies = useApi('api/v1/anomalies', params, key);
   const current = currentPolicyDocument();
-  const suggested = useApi(current ? undefined : 'api/v1/policy/suggested', { ...range, backtest: 'false' }, key);
+  // The suggested policy (only for its limit lines) is the heaviest request here: asked for once
+  // the chart and rates are in, so it does not hold them up on a big store.
+  const settled = (state) => state.data !== undefined || state.error !== undefined;
+  const wantLimits = !current && settled(series) && settled(rates);
+  const suggested = useApi(wantLimits ? 'api/v1/policy/suggested' : undefined, { ...range, backtest: 'false' }, key);
   const policy = current ?? suggested.data?.policy;
   return html`<h1 class="title">Agent <span class="name">${agent}</span></h1>
     <${Section} title="Calls per minute by tool">

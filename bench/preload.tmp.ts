@@ -1,0 +1,10 @@
+import { startServe } from '../src/cli/serve-runner.js';
+import { resolveServeConfig } from '../src/config/index.js';
+import { planBusyOrg, writeBusyOrg } from '../examples/workload/busy-org.js';
+const dir = process.env.BENCH_STORE!;
+const N = Number(process.argv[2] ?? 10_000_000);
+const serve = await startServe({ config: resolveServeConfig({ listen: '127.0.0.1:0', store: dir }, {}) });
+const org = planBusyOrg({ calls: N, endMs: Math.floor(Date.now() / 60_000) * 60_000 });
+const ms = await writeBusyOrg(serve.ingestStore, org);
+console.log(`loaded ${N} in ${(ms / 1000).toFixed(0)} s, endMs ${new Date(org.endMs).toISOString()}`);
+await serve.close();
