@@ -30,6 +30,8 @@ export async function runProxy(command: string[], flags: ProxyFlags): Promise<nu
     headers: config.otlpHeaders,
     spoolDir: config.spoolDir,
     spoolMaxBytes: config.spoolMaxBytes,
+    scheduledDelayMillis: config.exportDelayMs,
+    maxBatchSpans: config.exportBatchSpans,
   });
   let running: RunningProxy | undefined;
   let stopWatching = () => {};

@@ -17,6 +17,9 @@ export interface WardenEnv {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
   OTEL_EXPORTER_OTLP_HEADERS?: string;
   OTEL_EXPORTER_OTLP_TRACES_HEADERS?: string;
+  /** `warden proxy`: how long a span waits in the export batch at most (ms), and the batch's span cap (OTel SDK names). */
+  OTEL_BSP_SCHEDULE_DELAY?: string;
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE?: string;
   /** Bearer token `warden proxy` sends to a Streamable HTTP upstream (kept off the command line). */
   WARDEN_UPSTREAM_BEARER?: string;
   /** Key of the proxy's keyed argument hash (HMAC-SHA256), or use --args-hash-key-file. */
@@ -33,6 +36,7 @@ const NAMES: ReadonlyArray<keyof WardenEnv> = [
   'WARDEN_AGENT_ID', 'WARDEN_API_TOKEN', 'WARDEN_STORE', 'WARDEN_LOG_LEVEL', 'WARDEN_LOG_FORMAT',
   'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE',
   'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
   'WARDEN_UPSTREAM_BEARER',
   'WARDEN_ENGINE_MEMORY',
   'WARDEN_ARGS_HASH_KEY',

@@ -15,6 +15,14 @@ export const DEFAULT_RECORD_ARGS: RecordArgsMode = 'hash';
 export const DEFAULT_SPOOL_ROOT = '.warden/spool';
 export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PROXY_TIMEOUT = '60s';
+/**
+ * The proxy's span export batch: sent this long after its first span, or once it holds this
+ * many spans. A batch is on disk (the spool) from the moment it is sent until serve takes it,
+ * so a SIGKILLed proxy loses at most the batch still being filled (OTEL_BSP_SCHEDULE_DELAY,
+ * OTEL_BSP_MAX_EXPORT_BATCH_SIZE change them; the OTel SDK's own defaults are 5 s and 512).
+ */
+export const DEFAULT_EXPORT_DELAY_MS = 200;
+export const DEFAULT_EXPORT_BATCH_SPANS = 512;
 /** How long a call held for approval waits for a person before it ends as `expired`. */
 export const DEFAULT_APPROVAL_TIMEOUT = '5m';
 
@@ -83,6 +91,9 @@ export interface ProxyConfig {
   recordArgs: RecordArgsMode;
   spoolDir: string;
   spoolMaxBytes: number;
+  /** The span export batch (OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_EXPORT_BATCH_SIZE). */
+  exportDelayMs: number;
+  exportBatchSpans: number;
   timeoutMs: number;
   otlpTracesUrl: string;
   /** Sent with every OTLP request, live or from the spool (e.g. serve's bearer token). */
@@ -138,6 +149,8 @@ export function resolveProxyConfig(flags: ProxyFlags, command: string[], env: Wa
     recordArgs,
     spoolDir: flags.spool ?? `${DEFAULT_SPOOL_ROOT}/${safePathPart(agent ?? (listen ? `listen-${listen.port}` : 'default'))}`,
     spoolMaxBytes: flags.spoolMaxBytes === undefined ? DEFAULT_SPOOL_MAX_BYTES : parseByteSize(flags.spoolMaxBytes),
+    exportDelayMs: positiveInt(env.OTEL_BSP_SCHEDULE_DELAY ?? DEFAULT_EXPORT_DELAY_MS, 'OTEL_BSP_SCHEDULE_DELAY'),
+    exportBatchSpans: positiveInt(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ?? DEFAULT_EXPORT_BATCH_SPANS, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
     timeoutMs: parseTimeout(flags.timeout ?? DEFAULT_PROXY_TIMEOUT),
     otlpTracesUrl,
     otlpHeaders: resolveOtlpHeaders(env),

@@ -1,6 +1,6 @@
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { RecordArgsMode } from '../config/index.js';
+import { DEFAULT_EXPORT_BATCH_SPANS, DEFAULT_EXPORT_DELAY_MS, DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_ROOT, type RecordArgsMode } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import { RecordingDecisionRecorder, type DecisionRecorder } from './recorder.js';
 import { SpanWriter } from './span-writer.js';
@@ -26,6 +26,8 @@ export interface TelemetryOptions {
   encodedSink?: EncodedSpanSink;
   /** Batch delay; spans reach the endpoint at most this late. */
   scheduledDelayMillis?: number;
+  /** A batch is sent once it holds this many spans. */
+  maxBatchSpans?: number;
   /** While the endpoint is down, how often a spooled file is offered again. */
   retryIntervalMs?: number;
   serviceVersion?: string;
@@ -53,14 +55,15 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
 export function createSpanWriter(opts: TelemetryOptions): { writer: SpanWriter; spool: DiskSpool | undefined } {
   let spool: DiskSpool | undefined;
   let processor: SpanProcessor;
-  const scheduledDelayMillis = opts.scheduledDelayMillis ?? 200;
+  const scheduledDelayMillis = opts.scheduledDelayMillis ?? DEFAULT_EXPORT_DELAY_MS;
+  const maxBatchSpans = opts.maxBatchSpans ?? DEFAULT_EXPORT_BATCH_SPANS;
   if (opts.exporter) {
-    processor = new BatchSpanProcessor(opts.exporter, { maxQueueSize: 16_384, maxExportBatchSize: 512, scheduledDelayMillis, exportTimeoutMillis: 30_000 });
+    processor = new BatchSpanProcessor(opts.exporter, { maxQueueSize: 16_384, maxExportBatchSize: maxBatchSpans, scheduledDelayMillis, exportTimeoutMillis: 30_000 });
   } else if (opts.encodedSink) {
-    processor = new EncodingSpanProcessor(opts.encodedSink, { maxBatchSpans: 512, scheduledDelayMillis, logger: opts.logger });
+    processor = new EncodingSpanProcessor(opts.encodedSink, { maxBatchSpans, scheduledDelayMillis, logger: opts.logger });
   } else {
     const tracesUrl = opts.tracesUrl ?? 'http://127.0.0.1:4318/v1/traces';
-    spool = new DiskSpool(opts.spoolDir ?? '.warden/spool/default', opts.spoolMaxBytes ?? 64 * 1024 * 1024, opts.logger);
+    spool = new DiskSpool(opts.spoolDir ?? `${DEFAULT_SPOOL_ROOT}/default`, opts.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES, opts.logger);
     const spooling = new SpoolingOtlpExporter({
       spool,
       deliver: (body, live) => postOtlpBody(tracesUrl, body, live ? LIVE_EXPORT_TIMEOUT_MS : undefined, opts.headers),
@@ -68,7 +71,7 @@ export function createSpanWriter(opts: TelemetryOptions): { writer: SpanWriter; 
       logger: opts.logger,
     });
     spooling.start();
-    processor = new EncodingSpanProcessor(spooling, { maxBatchSpans: 512, scheduledDelayMillis, logger: opts.logger });
+    processor = new EncodingSpanProcessor(spooling, { maxBatchSpans, scheduledDelayMillis, logger: opts.logger });
   }
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [Attr.SERVICE_NAME]: SERVICE_NAME, 'service.version': opts.serviceVersion ?? '0.1.0' }),
