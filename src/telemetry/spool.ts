@@ -1,14 +1,21 @@
-import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/index.js';
 
 /**
- * A bounded on-disk queue of OTLP export bodies, for when the endpoint is down.
+ * A bounded on-disk queue of OTLP export bodies: every batch the proxy exports is here from
+ * the moment it is handed over until the endpoint took it, so a SIGKILL loses none of them.
  * Files are named `<ms>-<pid>-<seq>-<spans>.otlp` so the name order is the age order and
- * the span count survives a restart. Writes are atomic (temp file + rename). Before a
- * delivery a file is claimed by renaming it, so two proxies sharing a directory never send
- * the same file twice; a claim left by a dead process is released on start.
+ * the span count survives a restart. Writes are atomic (temp file + rename). A file being
+ * delivered is claimed (renamed `….claim-<pid>`), so two proxies sharing a directory never
+ * send the same file twice; a claim left by a dead process is released on start, and a temp
+ * file it left (killed mid-write) is removed.
  */
+export interface ClaimedSpoolFile {
+  entry: SpoolEntry;
+  claimedPath: string;
+}
 export interface SpoolEntry {
   name: string;
   bytes: number;
@@ -19,6 +26,7 @@ export interface SpoolEntry {
 
 const SUFFIX = '.otlp';
 const CLAIM = '.claim-';
+const TMP = '.tmp-';
 
 /** Spooled spans hold agent names, tool names and argument hashes: readable by the proxy's user only. */
 export const SPOOL_FILE_MODE = 0o600;
@@ -29,7 +37,7 @@ export class DiskSpool {
   private totalBytes = 0;
   private seq = 0;
   private droppedSpans = 0;
-  private ready: Promise<void> | undefined;
+  private opened = false;
 
   constructor(
     readonly dir: string,
@@ -46,29 +54,49 @@ export class DiskSpool {
     return this.entries.reduce((sum, e) => sum + e.spans, 0);
   }
 
+  /** Files on disk: waiting, and being delivered. */
   get pendingFiles(): number {
     return this.entries.length;
   }
 
-  /** Creates the directory and indexes files left by earlier runs. */
-  init(): Promise<void> {
-    this.ready ??= this.scan();
-    return this.ready;
+  /** Files waiting for a delivery (not claimed). */
+  get queuedFiles(): number {
+    return this.entries.reduce((n, e) => (e.claimed ? n : n + 1), 0);
   }
 
-  async write(body: Uint8Array, spans: number): Promise<void> {
-    await this.init();
+  /** Creates the directory and indexes files left by earlier runs (once; synchronous, so no write can race it). */
+  init(): Promise<void> {
+    try {
+      this.open();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Puts a body on disk before this returns (page cache, no fsync: what it guards against is
+   * the process dying, not the machine), so a SIGKILL a moment later loses nothing. `claimed`:
+   * the caller is about to deliver it itself (a live send); remove or release it afterwards.
+   */
+  add(body: Uint8Array, spans: number, claimed: true): ClaimedSpoolFile;
+  add(body: Uint8Array, spans: number, claimed?: false): SpoolEntry;
+  add(body: Uint8Array, spans: number, claimed = false): ClaimedSpoolFile | SpoolEntry {
+    this.open();
     const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${String(this.seq++).padStart(6, '0')}-${spans}${SUFFIX}`;
-    const tmp = join(this.dir, `.tmp-${name}`);
-    await writeFile(tmp, body, { mode: SPOOL_FILE_MODE });
-    await rename(tmp, join(this.dir, name));
-    this.entries.push({ name, bytes: body.byteLength, spans });
+    const tmp = join(this.dir, `${TMP}${name}`);
+    const path = join(this.dir, claimed ? `${name}${CLAIM}${process.pid}` : name);
+    writeFileSync(tmp, body, { mode: SPOOL_FILE_MODE });
+    renameSync(tmp, path);
+    const entry: SpoolEntry = { name, bytes: body.byteLength, spans, claimed };
+    this.entries.push(entry);
     this.totalBytes += body.byteLength;
-    await this.enforceBound();
+    this.enforceBound();
+    return claimed ? { entry, claimedPath: path } : entry;
   }
 
   /** The oldest file, claimed for delivery; undefined when empty or another process took it. */
-  async claimOldest(): Promise<{ entry: SpoolEntry; body: Buffer; claimedPath: string } | undefined> {
+  async claimOldest(): Promise<(ClaimedSpoolFile & { body: Buffer }) | undefined> {
     await this.init();
     for (;;) {
       const entry = this.entries.find((e) => !e.claimed);
@@ -85,13 +113,13 @@ export class DiskSpool {
   }
 
   /** After a successful delivery. */
-  async remove(claimed: { entry: SpoolEntry; claimedPath: string }): Promise<void> {
+  async remove(claimed: ClaimedSpoolFile): Promise<void> {
     this.forget(claimed.entry);
     await unlink(claimed.claimedPath).catch(() => {});
   }
 
   /** After a failed delivery: the file goes back to the queue, still the oldest. */
-  async release(claimed: { entry: SpoolEntry; claimedPath: string }): Promise<void> {
+  async release(claimed: ClaimedSpoolFile): Promise<void> {
     claimed.entry.claimed = false;
     await rename(claimed.claimedPath, join(this.dir, claimed.entry.name)).catch(() => this.forget(claimed.entry));
   }
@@ -104,14 +132,14 @@ export class DiskSpool {
     }
   }
 
-  private async enforceBound(): Promise<void> {
+  private enforceBound(): void {
     let dropped = 0;
     while (this.totalBytes > this.maxBytes) {
       const oldest = this.entries.find((e) => !e.claimed);
       if (!oldest) break;
       this.forget(oldest);
       dropped += oldest.spans;
-      await unlink(join(this.dir, oldest.name)).catch(() => {});
+      unlink(join(this.dir, oldest.name)).catch(() => {});
     }
     if (dropped > 0) {
       this.droppedSpans += dropped;
@@ -119,27 +147,54 @@ export class DiskSpool {
     }
   }
 
-  private async scan(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: SPOOL_DIR_MODE });
+  private open(): void {
+    if (this.opened) return;
+    mkdirSync(this.dir, { recursive: true, mode: SPOOL_DIR_MODE });
     // A directory made by an older version (or another umask) is tightened too.
-    await chmod(this.dir, SPOOL_DIR_MODE);
-    for (const name of (await readdir(this.dir)).sort()) {
-      if (name.includes(CLAIM)) await this.releaseStaleClaim(name);
-    }
-    for (const name of (await readdir(this.dir)).sort()) {
+    chmodSync(this.dir, SPOOL_DIR_MODE);
+    for (const name of readdirSync(this.dir).sort()) this.tidy(name);
+    for (const name of readdirSync(this.dir).sort()) {
       if (!name.endsWith(SUFFIX) || name.startsWith('.')) continue;
-      const bytes = await stat(join(this.dir, name)).then((s) => s.size, () => -1);
+      const bytes = sizeOf(join(this.dir, name));
       if (bytes < 0) continue;
       this.entries.push({ name, bytes, spans: spanCountFromName(name) });
       this.totalBytes += bytes;
     }
+    this.opened = true;
     if (this.entries.length > 0) this.logger.info('telemetry spool holds undelivered spans', { spans: this.pendingSpans, dir: this.dir });
   }
 
-  private async releaseStaleClaim(name: string): Promise<void> {
-    const pid = Number(name.slice(name.lastIndexOf(CLAIM) + CLAIM.length));
-    if (pid !== process.pid && isAlive(pid)) return;
-    await rename(join(this.dir, name), join(this.dir, name.slice(0, name.lastIndexOf(CLAIM)))).catch(() => {});
+  /** What a dead process left: its claims go back to the queue, its half-written files go. */
+  private tidy(name: string): void {
+    const path = join(this.dir, name);
+    if (name.includes(CLAIM)) {
+      if (!isAlive(pidOf(name.slice(name.lastIndexOf(CLAIM) + CLAIM.length)))) tryFs(() => renameSync(path, path.slice(0, path.lastIndexOf(CLAIM))));
+    } else if (name.startsWith(TMP) && !isAlive(pidOf(name.slice(TMP.length).split('-')[1]))) {
+      tryFs(() => unlinkSync(path));
+    }
+  }
+}
+
+/** Before the spool is opened no file is this process's, so a name with its pid is a dead process's (a reused pid). */
+function pidOf(text: string | undefined): number {
+  const pid = Number(text);
+  return pid === process.pid ? -1 : pid;
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** Another process may have moved the file first (two proxies on one directory). */
+function tryFs(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // gone already
   }
 }
 

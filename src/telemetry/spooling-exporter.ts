@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from '../core/index.js';
 import type { EncodedSpanSink } from './encoding-span-processor.js';
-import type { DiskSpool } from './spool.js';
+import type { ClaimedSpoolFile, DiskSpool } from './spool.js';
 
 /** What happened to one raw OTLP body sent to the endpoint. */
 export type DeliveryOutcome = 'delivered' | 'retry' | 'rejected';
@@ -19,12 +19,15 @@ export interface SpoolingExporterOptions {
 }
 
 /**
- * The OTLP/HTTP protobuf exporter, with a disk spool so a down endpoint costs nothing but disk:
- * it takes batches already encoded (by EncodingSpanProcessor); a batch the endpoint does not
- * take goes to the spool, later batches go straight there until a spooled file is accepted
- * again, and spooled files are sent oldest first, each removed only after the endpoint
- * accepted it. A slow endpoint is not a down one: batches beyond `maxLiveInFlight` on their
- * way wait on disk rather than in memory. Never throws into the span processor.
+ * The OTLP/HTTP protobuf exporter, with a disk spool so neither a down endpoint nor a killed
+ * proxy loses a batch: it takes batches already encoded (by EncodingSpanProcessor) and writes
+ * each to the spool before it returns, then sends it; the file goes once the endpoint answered
+ * 2xx (or refused the body as malformed). A batch the endpoint does not take stays, later
+ * batches wait there until a spooled file is accepted again, and spooled files are sent oldest
+ * first. After a SIGKILL the next start finds every batch not yet acknowledged and sends it
+ * (one that arrived just before the kill arrives again; the receiver de-duplicates by span
+ * id). A slow endpoint is not a down one: batches beyond `maxLiveInFlight` on their way wait
+ * on disk rather than in memory. Never throws into the span processor.
  */
 export class SpoolingOtlpExporter implements EncodedSpanSink {
   private endpointDown = false;
@@ -35,6 +38,7 @@ export class SpoolingOtlpExporter implements EncodedSpanSink {
   private stopped = false;
   private starting: Promise<void> | undefined;
   private liveInFlight = 0;
+  private spoolFailures = 0;
 
   constructor(private readonly opts: SpoolingExporterOptions) {}
 
@@ -46,22 +50,52 @@ export class SpoolingOtlpExporter implements EncodedSpanSink {
   }
 
   exportBody(body: Uint8Array, spans: number): void {
-    if (this.endpointDown || this.liveInFlight >= (this.opts.maxLiveInFlight ?? 4)) return this.toSpool(body, spans);
+    const live = !this.endpointDown && this.liveInFlight < (this.opts.maxLiveInFlight ?? 4);
+    const onDisk = this.persist(body, spans, live);
+    if (onDisk !== 'queued') this.sendLive(body, spans, onDisk);
+  }
+
+  /**
+   * On disk before the send starts: claimed for a live send, or queued for the drain. A spool
+   * that cannot be written costs the crash safety, not the batch: it is sent live anyway.
+   */
+  private persist(body: Uint8Array, spans: number, live: boolean): ClaimedSpoolFile | 'queued' | 'unwritten' {
+    try {
+      if (live) return this.opts.spool.add(body, spans, true);
+      this.opts.spool.add(body, spans);
+      return 'queued';
+    } catch (error) {
+      if (this.spoolFailures++ === 0) this.opts.logger.warn('could not write spans to the spool; sending them without a copy on disk', { dir: this.opts.spool.dir, error: String(error) });
+      return 'unwritten';
+    }
+  }
+
+  private sendLive(body: Uint8Array, spans: number, onDisk: ClaimedSpoolFile | 'unwritten'): void {
     this.liveInFlight++;
-    this.track(this.opts.deliver(body, true).catch((): DeliveryOutcome => 'retry').then((outcome) => {
+    this.track(this.opts.deliver(body, true).catch((): DeliveryOutcome => 'retry').then(async (outcome) => {
       this.liveInFlight--;
-      if (outcome === 'delivered') {
-        if (this.opts.spool.pendingFiles > 0) this.drainSoon();
-      } else if (outcome === 'rejected') {
-        this.opts.logger.warn('telemetry endpoint rejected spans; dropping them', { spans });
-      } else {
+      if (outcome === 'retry') {
         this.markDown(undefined);
-        this.toSpool(body, spans);
+        if (onDisk === 'unwritten') this.spoolLate(body, spans);
+        else await this.opts.spool.release(onDisk);
+        return;
       }
+      if (outcome === 'rejected') this.opts.logger.warn('telemetry endpoint rejected spans; dropping them', { spans });
+      if (onDisk !== 'unwritten') await this.opts.spool.remove(onDisk);
+      if (outcome === 'delivered' && this.opts.spool.queuedFiles > 0) this.drainSoon();
     }));
   }
 
-  /** Waits for the batches in flight: live sends, and writes to the spool. */
+  /** A batch that could not be written before its send failed: one more try to keep it. */
+  private spoolLate(body: Uint8Array, spans: number): void {
+    try {
+      this.opts.spool.add(body, spans);
+    } catch (error) {
+      this.opts.logger.warn('could not spool spans; they are lost', { spans, error: String(error) });
+    }
+  }
+
+  /** Waits for the batches in flight (live sends, and the removal of their files). */
   async forceFlush(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
@@ -72,18 +106,6 @@ export class SpoolingOtlpExporter implements EncodedSpanSink {
     await this.starting; // a shutdown right after start leaves no spool work running behind it
     await this.forceFlush();
     await this.draining;
-  }
-
-  private toSpool(body: Uint8Array, spans: number): void {
-    this.track((async () => {
-      try {
-        await this.opts.spool.write(body, spans);
-        // Spooled just as the endpoint came back: deliver it now rather than at the next live export.
-        if (!this.endpointDown) this.drainSoon();
-      } catch (error) {
-        this.opts.logger.warn('could not spool spans; they are lost', { spans, error: String(error) });
-      }
-    })());
   }
 
   private track(work: Promise<void>): void {
