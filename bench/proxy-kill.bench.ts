@@ -1,10 +1,12 @@
 // What a `warden proxy` killed with SIGKILL loses (trust rule 6: at most the spans of its last
 // export interval). A real proxy in front of the example server, with --spool, sends spans to a
 // real `warden serve` child; an MCP client calls a tool in a loop; the proxy is SIGKILLed after a
-// few seconds. Lost = calls answered to the client − calls stored (tool_calls FINAL). Repeated.
+// few seconds. The next run's proxy starts on the same spool (and a last one after the runs), so
+// what a killed proxy had on disk is delivered, as a restarted proxy would. Lost = calls answered
+// to the client − calls stored (tool_calls FINAL). Repeated.
 // Usage: node --import tsx bench/proxy-kill.bench.ts [--runs 5] [--seconds 3]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,7 @@ const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url));
 const SERVER = fileURLToPath(new URL('../examples/total-recall-server.ts', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'warden-bench-proxy-kill-'));
 const store = join(work, 'store');
+const spool = join(work, 'spool');
 
 const serve = spawn(process.execPath, [BIN, 'serve', '--store', store, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<string>((resolve) => {
@@ -32,17 +35,22 @@ const url = await new Promise<string>((resolve) => {
   });
 });
 
-const results: Array<{ agent: string; calls: number; seconds: number }> = [];
-for (let run = 0; run < RUNS; run++) {
-  const agent = `kill-${run}`;
+async function connect(agent: string): Promise<{ client: Client; transport: StdioClientTransport }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, 'proxy', '--agent', agent, '--otlp', url, '--spool', join(work, `spool-${run}`), '--', process.execPath, '--import', 'tsx', SERVER],
+    args: [BIN, 'proxy', '--agent', agent, '--otlp', url, '--spool', spool, '--', process.execPath, '--import', 'tsx', SERVER],
     env: { ...(process.env as Record<string, string>), WARDEN_LOG_LEVEL: 'error' },
     stderr: 'ignore',
   });
   const client = new Client({ name: 'kill-bench', version: '1.0.0' });
   await client.connect(transport);
+  return { client, transport };
+}
+
+const results: Array<{ agent: string; calls: number; seconds: number }> = [];
+for (let run = 0; run < RUNS; run++) {
+  const agent = `kill-${run}`;
+  const { client, transport } = await connect(agent);
   let calls = 0;
   const started = performance.now();
   while (performance.now() - started < SECONDS * 1000) {
@@ -53,6 +61,10 @@ for (let run = 0; run < RUNS; run++) {
   results.push({ agent, calls, seconds: (performance.now() - started) / 1000 });
   await client.close().catch(() => undefined);
 }
+// A last proxy on the same spool delivers what the last killed one left, then stops cleanly.
+const last = await connect('drain');
+while (readdirSync(spool).some((name) => name.includes('.otlp'))) await sleep(100);
+await last.client.close();
 await sleep(1500);
 serve.kill('SIGTERM');
 await new Promise((resolve) => serve.once('exit', resolve));
