@@ -4,6 +4,7 @@ import { DEFAULT_INGEST_LIMITS } from '../config/index.js';
 import { err, ok, type Result } from '../core/index.js';
 import { OverBudgetError, type DecodedTraces } from './collector.js';
 import { decodeTracesJson } from './otlp-json.js';
+import { checkJsonSpanBudget } from './otlp-json-budget.js';
 import { decodeTracesProtobuf } from './otlp-proto.js';
 import type { OtelTraceRow } from './row.js';
 
@@ -65,7 +66,9 @@ function decompressFailure(e: unknown, coding: string, maxBytes: number): Decode
  */
 export function decodeOtlpBody(body: Buffer, encoding: OtlpEncoding, budget = Infinity): Result<DecodedTraces, DecodeFailure> {
   try {
-    return ok(encoding === 'protobuf' ? decodeTracesProtobuf(body, budget) : decodeTracesJson(body.toString('utf8'), budget));
+    if (encoding === 'protobuf') return ok(decodeTracesProtobuf(body, budget));
+    checkJsonSpanBudget(body, budget); // JSON.parse would build every object of the body before the spans could be counted
+    return ok(decodeTracesJson(body.toString('utf8'), budget));
   } catch (e) {
     if (e instanceof OverBudgetError) return err({ kind: 'over_budget', message: e.message });
     const what = encoding === 'protobuf' ? 'malformed protobuf ExportTraceServiceRequest' : 'malformed OTLP/JSON request';

@@ -49,3 +49,49 @@ test('decoding stops at the queue\'s room: over it the request is refused whole 
     await store.close();
   }
 });
+
+/** An OTLP/JSON request: one resourceSpans per entry of `scopes`, each scope holding that many tiny spans. */
+function jsonSpans(scopes: number[][], extra: { resource?: string; attribute?: string } = {}): string {
+  let id = 0;
+  const span = () => `{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"${(++id).toString(16).padStart(16, '0')}","name":"op"${extra.attribute ?? ''}}`;
+  const resourceSpans = scopes.map((counts) => `{"resource":{"attributes":[]${extra.resource ?? ''}},"scopeSpans":[${counts.map((n) =>
+    `{"scope":{"name":"s"},"spans":[${Array.from({ length: n }, span).join(',')}]}`).join(',')}]}`);
+  return `{"resourceSpans":[${resourceSpans.join(',')}]}`;
+}
+
+test('an OTLP/JSON body is counted before JSON.parse: exact on the span path, and a malformed tail past the budget is never read', () => {
+  const spread = Buffer.from(jsonSpans([[300, 200], [500]]));
+  const within = decodeOtlpBody(spread, 'json', 1000);
+  assert.ok(within.ok && within.value.rows.length === 1000, 'exactly the budget fits');
+  const over = decodeOtlpBody(spread, 'json', 999);
+  assert.ok(!over.ok && over.error.kind === 'over_budget', 'one more than the budget does not');
+
+  // The tightest body the early stop reasons about: spans of 3 bytes (`{},`), refused one by one but counted.
+  const minimal = Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${'{},'.repeat(999)}{}]}]}]}`);
+  const fits = decodeOtlpBody(minimal, 'json', 1000);
+  assert.ok(fits.ok && fits.value.spanCount === 1000 && fits.value.rejectedSpans === 1000);
+  const tight = decodeOtlpBody(minimal, 'json', 999);
+  assert.ok(!tight.ok && tight.error.kind === 'over_budget');
+
+  // Structural, not timed: JSON.parse of the whole body would report the tail as malformed JSON.
+  const badTail = `${jsonSpans([[1001]]).slice(0, -4)},{"traceId": @@@ not json`;
+  const spelledOtherwise = badTail.replace('"resourceSpans"', '"resource_spans"').replace('"scopeSpans"', '"scope_spans"').replace('"spans"', '"sp\\u0061ns"');
+  for (const withBadTail of [badTail, spelledOtherwise].map((text) => Buffer.from(text))) {
+    const full = decodeOtlpBody(withBadTail, 'json');
+    assert.ok(!full.ok && full.error.kind === 'bad_data', 'a whole read reaches the tail');
+    const budgeted = decodeOtlpBody(withBadTail, 'json', 1000);
+    assert.ok(!budgeted.ok && budgeted.error.kind === 'over_budget', `the budgeted read stops before it (${withBadTail.subarray(0, 60).toString()})`);
+  }
+
+  // Decoys: objects under keys the decoder ignores, and "spans":[{…}] inside strings, are not spans;
+  // a key spelled with an escape is the key JSON.parse reads, and proto field names count too.
+  const decoys = Buffer.from(jsonSpans([[400]], {
+    resource: `,"spans":[${'{},'.repeat(700)}{}]`,
+    attribute: `,"attributes":[{"key":"spans","value":{"stringValue":"\\"spans\\":[{},{},{}] \\\\"}},{"key":"k","value":{"kvlistValue":{"values":[{"key":"spans","value":{"arrayValue":{"values":[{},{}]}}}]}}}]`,
+  }).replace('"resourceSpans":[{', '"resource_spans":[{"scope_spans":[{"sp\\u0061ns":[{"spanId":"00000000000000ff"}]}]},{'));
+  const decoded = decodeOtlpBody(decoys, 'json');
+  assert.ok(decoded.ok && decoded.value.spanCount === 401, decoded.ok ? `decoded ${decoded.value.spanCount}` : decoded.error.message);
+  assert.ok(decodeOtlpBody(decoys, 'json', 401).ok, 'the decoys are not counted');
+  const one = decodeOtlpBody(decoys, 'json', 400);
+  assert.ok(!one.ok && one.error.kind === 'over_budget', 'the escaped key is');
+});
