@@ -19,6 +19,13 @@ export function toolCallsFinal(ctx: AnalyticsContext): string {
   return `${qualified(ctx.store.database, Tables.TOOL_CALLS)} FINAL`;
 }
 
+/**
+ * Calls counted once without FINAL: distinct span ids (over their 64-bit hash, as the
+ * tool_calls_1m rollup counts them), for aggregates over many days, where FINAL's merge of the
+ * sorting key costs several times the aggregate itself.
+ */
+export const CALLS_ONCE = 'uniqExact(sipHash64(span_id))';
+
 export function table(ctx: AnalyticsContext, name: string): string {
   return qualified(ctx.store.database, name);
 }

@@ -6,7 +6,8 @@
  *   (a median, so one earlier storm does not raise the bar);
  * threshold = min(ceiling, max(minCalls, factor × baseline)), or the ceiling without history.
  */
-import { runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { Tables } from '../../storage/index.js';
+import { CALLS_ONCE, runQuery, table, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { median } from '../stats.js';
 import { DAY_MS, burstSeverity, finishAnomaly, mergeEpisodes, seriesKey, type Flagged } from './common.js';
@@ -16,6 +17,17 @@ interface Scope {
   agent?: string | undefined;
 }
 
+interface BurstRow {
+  agent: string;
+  tool: string;
+  m_ms: number;
+  peak: number;
+  first_ms: number;
+  last_ms: number;
+  n: number;
+  spans: string[];
+}
+
 export async function detectBulkWriteBursts(ctx: AnalyticsContext, range: TimeRange, scope: Scope = {}): Promise<Anomaly[]> {
   const t = ctx.config.anomalies;
   const windowMs = t.burstWindowS * 1000;
@@ -23,26 +35,14 @@ export async function detectBulkWriteBursts(ctx: AnalyticsContext, range: TimeRa
   const params = {
     from_ms: range.fromMs, to_ms: range.toMs, risks: t.burstRisks, agent: scope.agent ?? '',
     w_minus_1: windowMs - 1, window_ms: windowMs, min_c: prefilter, samples: t.samples,
+    // A rolling window ending in minute m lies within minutes m - k … m.
+    k: Math.ceil(windowMs / MINUTE_MS),
   };
-  const rows = await runQuery<{ agent: string; tool: string; m_ms: number; peak: number; first_ms: number; last_ms: number; n: number; spans: string[] }>(
-    ctx,
-    'bulk_write_burst detection',
-    `SELECT agent, tool, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS m_ms, max(c) AS peak,
-       toUnixTimestamp64Milli(min(ts)) AS first_ms, toUnixTimestamp64Milli(max(ts)) AS last_ms, count() AS n,
-       groupArray({samples:UInt32})(span_id) AS spans
-     FROM (
-       SELECT agent, tool, ts, span_id,
-         count() OVER (PARTITION BY agent, tool ORDER BY toUnixTimestamp64Milli(ts) RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW) AS c
-       FROM ${toolCallsFinal(ctx)}
-       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-         AND has({risks:Array(String)}, risk) AND ({agent:String} = '' OR agent = {agent:String})
-     )
-     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND c >= {min_c:UInt32}
-     GROUP BY agent, tool, m_ms ORDER BY agent, tool, m_ms`,
-    params,
-  );
+  const candidates = await candidateMinutes(ctx, params);
+  if (candidates.length === 0) return [];
+  const rows = await burstRows(ctx, { ...params, ...candidateParams(candidates) });
   if (rows.length === 0) return [];
-  const baselines = await dailyPeakMinutes(ctx, range, params);
+  const baselines = await dailyPeakMinutes(ctx, { ...params, ...candidateParams(candidates) });
   const perSeries = new Map<string, Flagged[]>();
   for (const r of rows) {
     const block = Math.floor((r.m_ms - range.fromMs) / DAY_MS);
@@ -78,16 +78,78 @@ export async function detectBulkWriteBursts(ctx: AnalyticsContext, range: TimeRa
   return out;
 }
 
-/** (agent, tool) → day index relative to `from` (negative = before) → busiest calendar minute that day. */
-async function dailyPeakMinutes(ctx: AnalyticsContext, range: TimeRange, params: Record<string, unknown>): Promise<Map<string, Map<number, number>>> {
+const MINUTE_MS = 60_000;
+const WHERE_BURST_RISK = "has({risks:Array(String)}, risk) AND ({agent:String} = '' OR agent = {agent:String})";
+
+interface Candidate {
+  agent: string;
+  tool: string;
+  m: number;
+}
+
+/**
+ * Minutes (epoch minutes) of the range whose calls could reach the rolling prefilter: the calls
+ * of minutes m - k … m (each counted once) reach it. Only their calls are ordered after; a
+ * store without bursts ends here after one aggregate.
+ */
+async function candidateMinutes(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<Candidate[]> {
+  return runQuery<Candidate>(
+    ctx,
+    'bulk_write_burst candidate minutes',
+    `SELECT agent, tool, m FROM (
+       SELECT agent, tool, m, sum(n) OVER (PARTITION BY agent, tool ORDER BY m RANGE BETWEEN {k:UInt32} PRECEDING AND CURRENT ROW) AS s
+       FROM (
+         SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) AS m, ${CALLS_ONCE} AS n FROM ${table(ctx, Tables.TOOL_CALLS)}
+         WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
+         GROUP BY agent, tool, m
+       )
+     ) WHERE s >= {min_c:UInt32} AND m >= intDiv({from_ms:Int64}, ${MINUTE_MS})`,
+    params,
+  );
+}
+
+function candidateParams(c: readonly Candidate[]): Record<string, unknown> {
+  return { ca: c.map((x) => x.agent), ct: c.map((x) => x.tool), cm: c.map((x) => Number(x.m)) };
+}
+
+const IN_CANDIDATE_MINUTE = `(agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS})) IN (SELECT tupleElement(x, 1), tupleElement(x, 2), tupleElement(x, 3) FROM (SELECT arrayJoin(arrayZip({ca:Array(String)}, {ct:Array(String)}, {cm:Array(Int64)})) AS x))`;
+
+/** Each candidate minute's largest rolling count (ms resolution), over its calls and the k minutes before, each call once. */
+async function burstRows(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<BurstRow[]> {
+  return runQuery<BurstRow>(
+    ctx,
+    'bulk_write_burst detection',
+    `SELECT agent, tool, toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS m_ms, max(c) AS peak,
+       toUnixTimestamp64Milli(min(ts)) AS first_ms, toUnixTimestamp64Milli(max(ts)) AS last_ms, count() AS n,
+       groupArray({samples:UInt32})(span_id) AS spans
+     FROM (
+       SELECT agent, tool, ts, span_id,
+         count() OVER (PARTITION BY agent, tool ORDER BY toUnixTimestamp64Milli(ts) RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW) AS c
+       FROM (
+         SELECT agent, tool, ts, span_id FROM ${table(ctx, Tables.TOOL_CALLS)}
+         WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
+           AND (agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS})) IN (
+             SELECT tupleElement(x, 1), tupleElement(x, 2), tupleElement(x, 3) - arrayJoin(range(toInt64({k:UInt32}) + 1))
+             FROM (SELECT arrayJoin(arrayZip({ca:Array(String)}, {ct:Array(String)}, {cm:Array(Int64)})) AS x))
+         LIMIT 1 BY span_id
+       )
+     )
+     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND c >= {min_c:UInt32} AND ${IN_CANDIDATE_MINUTE}
+     GROUP BY agent, tool, m_ms ORDER BY agent, tool, m_ms`,
+    params,
+  );
+}
+
+/** (agent, tool) → day index relative to `from` (negative = before) → busiest calendar minute that day (calls counted once), for the candidates' series. */
+async function dailyPeakMinutes(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<Map<string, Map<number, number>>> {
   const rows = await runQuery<{ agent: string; tool: string; day: number; peak: number }>(
     ctx,
     'bulk_write_burst baseline',
     `SELECT agent, tool, toInt64(floor((m_ms - {from_ms:Int64}) / 86400000)) AS day, max(n) AS peak
      FROM (
-       SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), 60000) * 60000 AS m_ms, count() AS n FROM ${toolCallsFinal(ctx)}
-       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-         AND has({risks:Array(String)}, risk) AND ({agent:String} = '' OR agent = {agent:String})
+       SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) * ${MINUTE_MS} AS m_ms, ${CALLS_ONCE} AS n FROM ${table(ctx, Tables.TOOL_CALLS)}
+       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
+         AND (agent, tool) IN (SELECT tupleElement(x, 1), tupleElement(x, 2) FROM (SELECT arrayJoin(arrayZip({ca:Array(String)}, {ct:Array(String)})) AS x))
        GROUP BY agent, tool, m_ms
      ) GROUP BY agent, tool, day`,
     { ...params, lookback_ms: ctx.config.anomalies.baselineLookbackMs },

@@ -30,7 +30,7 @@ export async function detectNewTools(ctx: AnalyticsContext, range: TimeRange, sc
     'new_tool details',
     `SELECT agent, tool, toUnixTimestamp64Milli(max(ts)) AS last_ms, count() AS n, anyLast(risk) AS risk, groupArray({samples:UInt32})(span_id) AS spans
      FROM ${toolCallsFinal(ctx)}
-     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND has(arrayZip({pa:Array(String)}, {pt:Array(String)}), (agent, tool))
+     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND (agent, tool) IN (SELECT tupleElement(x, 1), tupleElement(x, 2) FROM (SELECT arrayJoin(arrayZip({pa:Array(String)}, {pt:Array(String)})) AS x))
      GROUP BY agent, tool`,
     { from_ms: range.fromMs, to_ms: range.toMs, pa: firsts.map((f) => f.agent), pt: firsts.map((f) => f.tool), samples: t.samples },
   );

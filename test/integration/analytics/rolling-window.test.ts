@@ -2,7 +2,7 @@
 // calls just before `from`, and a span delivered twice counting once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyticsContext, computeRates, listAgents } from '../../../src/analytics/index.js';
+import { DEFAULT_ANALYTICS_CONFIG, DETECTORS, analyticsContext, computeRates, listAgents } from '../../../src/analytics/index.js';
 import { Tables } from '../../../src/storage/index.js';
 import { openTestStore } from '../../helpers/store.js';
 
@@ -33,6 +33,30 @@ test('rolling max counts across a minute boundary (6), not per calendar minute (
     assert.equal(short?.max_per_window, 5);
     const [agent] = await listAgents(ctx, { fromMs: base, toMs: base + 3_600_000 });
     assert.equal(agent?.peak_per_minute, 6);
+  } finally {
+    await store.close();
+  }
+});
+
+test('bulk_write_burst: a burst split across a minute boundary is found (no calendar minute holds enough), redelivered spans count once', async () => {
+  const store = await openTestStore();
+  try {
+    const t = DEFAULT_ANALYTICS_CONFIG.anomalies;
+    const half = Math.ceil(t.burstCeiling / 2) + 1; // each minute alone stays under the ceiling and the prefilter
+    assert.ok(half < t.burstMinCalls * 4 && 2 * half >= t.burstCeiling);
+    const rows = [];
+    const write = (ms: number, id: string) => {
+      const row = span(ms, id.padStart(16, '0'));
+      return { ...row, SpanAttributes: { ...row.SpanAttributes, 'warden.tool.risk': 'write' } };
+    };
+    for (let i = 0; i < half; i++) rows.push(write(base + 45_000 + i * 100, `b${i}`), write(base + 60_000 + i * 100, `c${i}`));
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, rows);
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, rows.slice(0, 40)); // redelivered: must not raise the count
+    const ctx = analyticsContext(store);
+    const [burst, ...more] = await DETECTORS.bulk_write_burst(ctx, { fromMs: base, toMs: base + 3_600_000 }, {});
+    assert.equal(more.length, 0);
+    assert.equal(burst?.observed, 2 * half, 'the rolling window over the boundary, each span once');
+    assert.equal(burst?.calls, half, 'the calls of the minute where the rolling count crossed the threshold');
   } finally {
     await store.close();
   }
