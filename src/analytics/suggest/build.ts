@@ -6,7 +6,10 @@
  * - an agent whose peak is far above the others' gets its own limit in `grants`, so one busy
  *   batch agent does not loosen the limit for everyone;
  * - risk ordering: floors shrink from read to write/execute to destructive/financial, and the
- *   headroom for write-class and destructive tools is never larger than for read tools.
+ *   headroom for write-class and destructive tools is never larger than for read tools;
+ * - a destructive or financial tool used rarely and irregularly (fewer than `rareCalls` calls,
+ *   on fewer than `approveMinDays` days) gets `action: approve`: its few calls cost a human
+ *   little, and its history is too thin for a limit to tell a legitimate call from a harmful one.
  */
 import type { LimitSpec, PolicyDocument, ToolPolicy } from '../../policy/index.js';
 import { RISK_CLASSES } from '../../policy/index.js';
@@ -23,9 +26,19 @@ export interface SuggestOptions {
   grantFactor: number;
   /** Peaks must be set and the tool first seen at least this long before `to` to be stable. */
   stabilizationMs: number;
+  /** A risky tool seen on fewer days than this (and rarely) is proposed for approval. */
+  approveMinDays: number;
 }
 
-export const DEFAULT_SUGGEST_OPTIONS: SuggestOptions = { headroom: DEFAULT_SUGGEST_HEADROOM, windowS: 60, rareCalls: 20, grantFactor: 3, stabilizationMs: 86_400_000 };
+export const DEFAULT_SUGGEST_OPTIONS: SuggestOptions = { headroom: DEFAULT_SUGGEST_HEADROOM, windowS: 60, rareCalls: 20, grantFactor: 3, stabilizationMs: 86_400_000, approveMinDays: 3 };
+
+/** Risk classes whose rare, irregular use is proposed for approval rather than a limit. */
+export const APPROVAL_RISKS: ReadonlySet<string> = new Set(['destructive', 'financial']);
+
+/** Whether the tool's use is rare and irregular enough that a human should confirm each call. */
+export function needsApproval(evidence: Pick<Evidence, 'calls' | 'days_seen' | 'risk'>, opts: SuggestOptions): boolean {
+  return APPROVAL_RISKS.has(evidence.risk) && evidence.calls < opts.rareCalls && evidence.days_seen < opts.approveMinDays;
+}
 
 /** Floors per risk class for rarely seen tools: never looser for riskier classes. */
 export const CLASS_FLOOR: Record<string, number> = { read: 10, write: 5, execute: 5, destructive: 2, financial: 2 };
@@ -128,6 +141,15 @@ export function buildSuggestedPolicy(input: BuildInput, opts: SuggestOptions): {
       change: `allow ${tool} (${risk}), at most ${baseMax} calls per ${typeof per === 'number' ? `${per}s` : per} per agent`,
       evidence, confidence: confidence(evidence.calls, evidence.days_seen), stable: stable(rest),
     });
+    const all = evidenceOf(usages, risk, opts.windowS);
+    if (needsApproval(all, opts)) {
+      tools[tool] = { ...tools[tool], action: 'approve', approver: 'operator', reason: `${tool} is ${risk} and rarely used` };
+      rules.push({
+        path: `tools.${tool}.action`,
+        change: `require an operator's approval for each ${tool} call (${risk}; ${all.calls} call(s) on ${all.days_seen} day(s) in the range: too rare and irregular for a limit to tell a normal call from a harmful one)`,
+        evidence: all, confidence: confidence(all.calls, all.days_seen), stable: stable(usages),
+      });
+    }
     for (const u of granted) {
       const max = limitOf(u);
       grants[u.agent] = { tools: { ...(grants[u.agent]?.tools ?? {}), [tool]: { limits: [{ counter, window: per, max, scope: 'grant' }] } } };

@@ -51,6 +51,7 @@ function optionsOf(req: SuggestRequest): SuggestOptions {
     rareCalls: req.rareCalls ?? DEFAULT_SUGGEST_OPTIONS.rareCalls,
     grantFactor: req.grantFactor ?? DEFAULT_SUGGEST_OPTIONS.grantFactor,
     stabilizationMs: req.stabilizationMs ?? DEFAULT_SUGGEST_OPTIONS.stabilizationMs,
+    approveMinDays: req.approveMinDays ?? DEFAULT_SUGGEST_OPTIONS.approveMinDays,
   };
 }
 
