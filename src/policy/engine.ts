@@ -10,9 +10,9 @@ import { InMemoryCounters, type Counters } from './counters.js';
 import type { LimitFallback } from '../config/index.js';
 import type { SharedLimits } from './shared-counters.js';
 import { classifyRisk } from './risk.js';
+import { windowOfSeconds } from './schema.js';
 import type { Decision, LimitOutcome, RiskClass, ToolAnnotations, ToolCall } from './types.js';
 
-const WINDOW_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86_400: 'day' };
 const SCOPE_WORDS = { grant: 'per agent', session: 'per session', global: 'across all agents' } as const;
 const NO_CONDITIONS: readonly RuleCondition[] = [];
 
@@ -218,7 +218,8 @@ function rateLimited(limit: CompiledLimit, count: number, risk: RiskClass, block
     outcome.retryAfterMs = Math.max(0, blockingMs + limit.windowMs - nowMs);
     retry = `retry in ${formatDurationMs(outcome.retryAfterMs)}`;
   }
-  const per = WINDOW_NAMES[limit.windowS] ?? `${limit.windowS}s`;
+  const window = windowOfSeconds(limit.windowS);
+  const per = typeof window === 'number' ? `${window}s` : window;
   const reason = `rate limited: ${limit.max} calls per ${per} ${SCOPE_WORDS[limit.scope]} (counter ${limit.counter}); ${retry}`;
   return { decision: 'rate_limited', rule: limit.rule, reason, risk, limit: outcome };
 }

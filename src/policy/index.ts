@@ -3,7 +3,7 @@ export type { DecisionKind, RiskClass, PolicyMode, LimitScope, ToolAnnotations, 
 export { DECISION_KINDS, RISK_CLASSES, WRITE_RISK_CLASSES, APPROVERS, isEnforced } from './types.js';
 export type { CompiledPolicy, PolicyView, CompiledTool, CompiledLimit, PolicySummary } from './compiled.js';
 export type { PolicyDocument, ToolPolicy, LimitSpec, ConditionSpec, GrantSpec, AllToolsSpec, ArgsSchema, WindowSpec } from './schema.js';
-export { policyDocumentSchema, CONDITION_OPS, NAMED_WINDOWS, windowSeconds } from './schema.js';
+export { policyDocumentSchema, CONDITION_OPS, NAMED_WINDOWS, windowOfSeconds, windowSeconds, type WindowName } from './schema.js';
 export { compilePolicy, policyHash, legacyLimit } from './compile.js';
 export { parsePolicyText, parsePolicyDocument } from './parse.js';
 export { formatProblems, formatPath, problemsFromIssues } from './problems.js';

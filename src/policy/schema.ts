@@ -11,14 +11,21 @@ import { checkConditionValue, compileRegex } from './conditions.js';
 
 export const CONDITION_OPS = ['eq', 'neq', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'regex', 'contains', 'exists'] as const;
 export const NAMED_WINDOWS = { second: 1, minute: 60, hour: 3600, day: 86_400 } as const;
+export type WindowName = keyof typeof NAMED_WINDOWS;
+const WINDOW_NAME_LIST = Object.keys(NAMED_WINDOWS) as [WindowName, ...WindowName[]];
+
+/** A window in seconds as a policy writes it: its name when it has one ("minute"), else the seconds. */
+export function windowOfSeconds(windowS: number): WindowName | number {
+  return WINDOW_NAME_LIST.find((name) => NAMED_WINDOWS[name] === windowS) ?? windowS;
+}
 
 const label = { name: z.string().optional(), description: z.string().optional() };
 
 const windowSchema = z
-  .union([z.enum(['second', 'minute', 'hour', 'day']), z.number().int().positive()], {
-    error: 'must be "second", "minute", "hour", "day" or a whole number of seconds > 0',
+  .union([z.enum(WINDOW_NAME_LIST), z.number().int().positive()], {
+    error: `must be ${WINDOW_NAME_LIST.map((n) => `"${n}"`).join(', ')} or a whole number of seconds > 0`,
   })
-  .describe('"second" | "minute" | "hour" | "day", or a whole number of seconds');
+  .describe(`${WINDOW_NAME_LIST.map((n) => `"${n}"`).join(' | ')}, or a whole number of seconds`);
 
 export const limitSchema = z.strictObject({
   counter: z.string().min(1).describe('counter name; shown in decisions and spans'),

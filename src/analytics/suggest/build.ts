@@ -12,7 +12,7 @@
  *   little, and its history is too thin for a limit to tell a legitimate call from a harmful one.
  */
 import type { LimitSpec, PolicyDocument, ToolPolicy } from '../../policy/index.js';
-import { RISK_CLASSES } from '../../policy/index.js';
+import { RISK_CLASSES, windowOfSeconds } from '../../policy/index.js';
 import { DEFAULT_SUGGEST_HEADROOM } from '../../config/index.js';
 import { median } from '../stats.js';
 import type { OfferedTool, ToolUsage } from './learn.js';
@@ -89,7 +89,7 @@ function worstRisk(usages: readonly ToolUsage[]): string {
 }
 
 function windowName(windowS: number): LimitSpec['window'] {
-  return windowS === 60 ? 'minute' : windowS === 3600 ? 'hour' : windowS === 86_400 ? 'day' : windowS === 1 ? 'second' : windowS;
+  return windowOfSeconds(windowS);
 }
 
 function evidenceOf(usages: readonly ToolUsage[], risk: string, windowS: number): Evidence {

@@ -70,6 +70,6 @@ test('the proposed policy compiles and holds such a call for approval in the eng
   const compiled = compilePolicy(result.policy);
   assert.ok(compiled.ok);
   const engine = new PolicyEngine(compiled.value);
-  const d = engine.decide({ agent: 'assistant', tool: 'forget', args: {}, nowMs: T0 + 8 * DAY });
+  const d = engine.decide({ agent: 'assistant', tool: 'forget', args: {}, tsMs: T0 + 8 * DAY });
   assert.equal(d.decision, 'approval_required');
 });
