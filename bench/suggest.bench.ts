@@ -6,7 +6,7 @@
 // The N-call stores are built once in WARDEN_BENCH_STORE (default .tmp/bench-store, ignored by
 // git) and reused by later runs; WARDEN_BENCH_RUNS changes the runs per operation (default 5).
 import { mkdirSync } from 'node:fs';
-import { analyticsContext, simulatePolicy, suggestPolicy, type AnalyticsContext, type SuggestResult } from '../src/analytics/index.js';
+import { analyticsContext, computeRates, listAnomalies, simulatePolicy, suggestPolicy, type AnalyticsContext, type SuggestResult } from '../src/analytics/index.js';
 import { DEFAULT_ENGINE_MEMORY, parseByteSize } from '../src/config/index.js';
 import { ManualClock } from '../src/core/index.js';
 import { PolicyEngine, compilePolicy, type PolicyDocument } from '../src/policy/index.js';
@@ -126,14 +126,15 @@ async function forwardQuality(): Promise<void> {
 }
 
 interface Shape {
+  key: string;
   name: string;
   database: string;
   load: (store: ChdbDriver) => Promise<unknown>;
 }
 
 const SHAPES: Shape[] = [
-  { name: 'few sessions', database: `bench_few_${N}`, load: (store) => writeFewSessions(store, N, END_MS) },
-  { name: 'busy organisation', database: `bench_busy_${N}`, load: (store) => writeBusyOrg(store, planBusyOrg({ calls: N, endMs: END_MS, days: FEW_SESSIONS_DAYS })) },
+  { key: 'few', name: 'few sessions', database: `bench_few_${N}`, load: (store) => writeFewSessions(store, N, END_MS) },
+  { key: 'busy', name: 'busy organisation', database: `bench_busy_${N}`, load: (store) => writeBusyOrg(store, planBusyOrg({ calls: N, endMs: END_MS, days: FEW_SESSIONS_DAYS })) },
 ];
 
 async function latencyOf(shape: Shape, probe: PeakMemory): Promise<Array<[string, string, Measured | string]>> {
@@ -159,6 +160,9 @@ async function latencyOf(shape: Shape, probe: PeakMemory): Promise<Array<[string
       out.push([op, range, `fails: ${(e as Error).message.slice(0, 120)}`]);
     }
   };
+  const day = { fromMs: END_MS - DAY_MS, toMs: END_MS };
+  await attempt('rates (window 60 s)', 'last 24 h', () => computeRates(ctx, day, 60));
+  await attempt('anomalies (7 detectors, ranked and capped)', 'last 24 h (+7 d baseline)', () => listAnomalies(ctx, day));
   await attempt('suggest, policy only (suggested.json)', 'last 7 d', () => suggestPolicy(ctx, week, { backtest: false }));
   await attempt('suggest + backtest + forward test', 'last 7 d (holdout 1.4 d)', () => suggestPolicy(ctx, week, {}));
   let simCalls = 0;
@@ -173,19 +177,25 @@ async function latency(): Promise<void> {
   const probeStore = await ChdbDriver.open({ path: DIR, database: 'default' });
   const probe = new PeakMemory(probeStore);
   const results: Array<Array<[string, string, Measured | string]>> = [];
-  for (const shape of SHAPES) results.push(await latencyOf(shape, probe));
+  const shapes = (process.env.WARDEN_BENCH_SHAPES ?? 'few,busy').split(',');
+  for (const shape of SHAPES) results.push(shapes.includes(shape.key) ? await latencyOf(shape, probe) : []);
   await probeStore.close();
   const cell = (m: Measured | string | undefined) => (typeof m === 'string' || !m ? `${m ?? '—'} | —` : `${m.p50.toFixed(0)} (${m.runs.map((x) => x.toFixed(0)).join(', ')}) | ${mib(m.peak)}`);
   console.log(`### Suggest and simulate over ${N.toLocaleString('en')} calls, two shapes side by side (embedded chDB, serve's default ${DEFAULT_ENGINE_MEMORY} engine budget: ${mib(budget.query.max_memory_usage ?? 0)} MiB per query)\n`);
   console.log(`| operation | range | few sessions: p50 ms (runs) | peak MiB | busy organisation: p50 ms (runs) | peak MiB | target |`);
   console.log('|---|---|---:|---:|---:|---:|---:|');
-  const targets = ['≤ 2000', '—', '≤ 5000'];
-  (results[0] ?? []).forEach(([op, range, m], i) => {
+  const targets = ['≤ 300', '≤ 1000', '≤ 2000', '—', '≤ 5000'];
+  const rows = Math.max(...results.map((r) => r.length));
+  for (let i = 0; i < rows; i++) {
+    const few = results[0]?.[i];
     const busy = results[1]?.[i];
-    console.log(`| ${op}${busy && busy[0] !== op ? ` / ${busy[0].replace(/^simulate /, '')}` : ''} | ${range} | ${cell(m)} | ${cell(busy?.[2])} | ${targets[i] ?? '—'} |`);
-  });
+    const [op, range] = few ?? busy ?? ['', ''];
+    console.log(`| ${op}${few && busy && busy[0] !== op ? ` / ${busy[0].replace(/^simulate /, '')}` : ''} | ${range} | ${cell(few?.[2])} | ${cell(busy?.[2])} | ${targets[i] ?? '—'} |`);
+  }
   console.log('\nPeak memory: the largest peak_memory_usage of the running queries in system.processes, sampled every 20 ms from a second connection (a lower bound; chDB has no system.query_log).\n');
 }
 
-await forwardQuality();
-await latency();
+// WARDEN_BENCH_PARTS: "forward", "latency" or both (default); WARDEN_BENCH_SHAPES: "few", "busy" or both.
+const parts = (process.env.WARDEN_BENCH_PARTS ?? 'forward,latency').split(',');
+if (parts.includes('forward')) await forwardQuality();
+if (parts.includes('latency')) await latency();

@@ -35,7 +35,7 @@ export function table(ctx: AnalyticsContext, name: string): string {
  * always share a partition: FINAL may collapse each partition on its own (in parallel, and
  * skipping partitions with one part) and still count a redelivered span once.
  */
-export const FINAL_PER_PARTITION = { do_not_merge_across_partitions_select_final: 1 } as const;
+export const FINAL_PER_PARTITION = { do_not_merge_across_partitions_select_final: 1, optimize_move_to_prewhere_if_final: 1 } as const;
 
 /** The time filter every query uses, over bound `from_ms`/`to_ms` (half-open). */
 export const IN_RANGE = 'ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})';

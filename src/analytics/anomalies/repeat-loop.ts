@@ -8,7 +8,8 @@
  * passes of at most `repeatPassCalls` calls each: a pass stays within a query's memory share
  * however many calls the range holds, as long as no single session is that large.
  */
-import { IN_RANGE, runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { Tables } from '../../storage/index.js';
+import { IN_RANGE, runQuery, table, type AnalyticsContext } from '../context.js';
 import { rangeParams, type TimeRange } from '../range.js';
 import { finishAnomaly, severityByRatio } from './common.js';
 import type { Anomaly } from './types.js';
@@ -39,11 +40,16 @@ export async function detectRepeatLoops(ctx: AnalyticsContext, range: TimeRange,
  */
 const SESSION_KEY = 'toUInt32(cityHash64(agent, session) % 4294967296)';
 
-/** Sessions where some (tool, arguments) pair occurs at least N times, with their calls that carry an arguments hash. */
+/**
+ * Sessions where some (tool, arguments) pair occurs at least N times, with their calls that
+ * carry an arguments hash. Read without FINAL: a redelivered span can only add a session to the
+ * candidates (the ordered pass counts each span once), and FINAL over the whole range costs
+ * several times this count.
+ */
 function candidateSessions(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<Array<{ k: number; calls: number }>> {
   return runQuery(ctx, 'repeat_loop candidates',
     `SELECT k, sum(c) AS calls FROM (
-       SELECT ${SESSION_KEY} AS k, count() AS c FROM ${toolCallsFinal(ctx)}
+       SELECT ${SESSION_KEY} AS k, count() AS c FROM ${table(ctx, Tables.TOOL_CALLS)}
        WHERE ${IN_RANGE} AND args_hash != '' AND ({agent:String} = '' OR agent = {agent:String})
        GROUP BY k, cityHash64(tool, args_hash))
      GROUP BY k HAVING max(c) >= {run:UInt32}`, params);
@@ -77,8 +83,11 @@ function loopsIn(ctx: AnalyticsContext, params: Record<string, unknown>): Promis
        FROM (
          SELECT agent, session, tool, args_hash, ts, span_id,
            (tool, args_hash) != lagInFrame((tool, args_hash), 1, ('', '')) OVER (PARTITION BY agent, session ORDER BY ts, span_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS changed
-         FROM ${toolCallsFinal(ctx)}
-         WHERE ${IN_RANGE} AND ({agent:String} = '' OR agent = {agent:String}) AND ${SESSION_KEY} IN {keys:Array(UInt32)}
+         FROM (
+           SELECT agent, session, tool, args_hash, ts, span_id FROM ${table(ctx, Tables.TOOL_CALLS)}
+           WHERE ${IN_RANGE} AND ({agent:String} = '' OR agent = {agent:String}) AND ${SESSION_KEY} IN {keys:Array(UInt32)}
+           LIMIT 1 BY span_id
+         )
        )
      )
      WHERE args_hash != ''
