@@ -70,7 +70,7 @@ async function startFront(config: ProxyConfig, policy: PolicyState, telemetry: T
     timeoutMs: config.timeoutMs,
     agentId: config.agent,
     approvals: approvalsFor(config, logger),
-    warmUp: config.warmUpCalls > 0 ? () => warmUp(config) : undefined,
+    warmUp: config.warmUpCalls > 0 ? (stop) => warmUp(config, stop, logger) : undefined,
   };
   if (!config.listen) {
     if (policy.mode === 'enforce' && config.agent === undefined) {
@@ -94,11 +94,16 @@ async function startFront(config: ProxyConfig, policy: PolicyState, telemetry: T
  * The synthetic calls of warmUpRelay, on a PolicyState of their own (the real counters never
  * see them) and a recorder that encodes its spans and drops them (nothing is exported).
  */
-async function warmUp(config: ProxyConfig): Promise<void> {
-  const { recorder } = createTelemetry({ recordArgs: config.recordArgs, argsHashKey: config.argsHashKey, logger: silentLogger, encodedSink: DISCARDED_SPANS });
-  const policy = await PolicyState.load({ file: config.policyFile, modeOverride: config.mode, recorder, logger: silentLogger });
-  await warmUpRelay({ policy, recorder, calls: config.warmUpCalls });
-  await recorder.shutdown();
+async function warmUp(config: ProxyConfig, stop: () => boolean, logger: Logger): Promise<void> {
+  try {
+    const { recorder } = createTelemetry({ recordArgs: config.recordArgs, argsHashKey: config.argsHashKey, logger: silentLogger, encodedSink: DISCARDED_SPANS });
+    const policy = await PolicyState.load({ file: config.policyFile, modeOverride: config.mode, recorder, logger: silentLogger });
+    await warmUpRelay({ policy, recorder, calls: config.warmUpCalls, stop });
+    await recorder.shutdown();
+  } catch (error) {
+    // Only speed is at stake: the session itself goes on.
+    logger.debug('proxy warm-up stopped', { error: String(error) });
+  }
 }
 
 const DISCARDED_SPANS = { exportBody: () => {}, forceFlush: async () => {}, shutdown: async () => {} };

@@ -22,8 +22,11 @@ export interface ProxyDeps {
   agentId: string | undefined;
   /** Holds for `action: approve` tools in enforce mode; without it such calls are refused. */
   approvals?: RelayApprovals | undefined;
-  /** Runs once the upstream is starting and before any agent message is read (warmUpRelay). */
-  warmUp?: (() => Promise<void>) | undefined;
+  /**
+   * Runs beside a new session once it is relaying (warmUpRelay), while the upstream answers
+   * initialize; it stops as soon as `stop()` is true (the session's first tools/call).
+   */
+  warmUp?: ((stop: () => boolean) => Promise<void>) | undefined;
 }
 
 export interface RunningProxy {
@@ -38,7 +41,6 @@ export interface RunningProxy {
  */
 export async function startStdioProxy(deps: ProxyDeps, io: { stdin: Readable; stdout: Writable }): Promise<RunningProxy> {
   const upstream = await deps.upstream();
-  await deps.warmUp?.();
   // The transport waits for 'drain' once per write that hits back-pressure; a busy agent
   // legitimately has many such writes pending, which is not a listener leak.
   io.stdout.setMaxListeners(0);
@@ -65,6 +67,7 @@ export async function startStdioProxy(deps: ProxyDeps, io: { stdin: Readable; st
   io.stdin.once('close', () => void close());
   try {
     await relay.start();
+    void deps.warmUp?.(() => relay.toolCalls > 0);
   } catch (error) {
     await relay.close();
     throw new WardenError(ErrorCodes.UPSTREAM, `could not start the upstream MCP server "${upstream.label}": ${(error as Error).message}`, {
@@ -85,7 +88,6 @@ export interface HttpProxyOptions {
 
 /** Agents over Streamable HTTP at `/mcp`; each agent session gets its own upstream connection. */
 export async function startHttpProxy(deps: ProxyDeps, opts: HttpProxyOptions): Promise<RunningProxy & { url: string; front: HttpFront }> {
-  await deps.warmUp?.();
   // The HTTP front (and the SDK's Streamable HTTP server under it) loads only when listening.
   const { startHttpFront } = await import('./http-front.js');
   const front = await startHttpFront({

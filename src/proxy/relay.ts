@@ -18,6 +18,8 @@ import { deadlineCheckMs, type PendingRequest, type RelayOptions } from './relay
  */
 export class McpRelay implements SessionRequests {
   readonly ctx: CallContext;
+  /** tools/call requests decided so far (the start-up warm-up stops at the first). */
+  toolCalls = 0;
   private readonly pending = new Map<RequestId, PendingRequest>();
   private readonly progress = new Map<string | number, RequestId>();
   private clientName: string | undefined;
@@ -104,6 +106,7 @@ export class McpRelay implements SessionRequests {
   }
 
   private toolCall(message: RelayMessage, id: RequestId): void {
+    this.toolCalls++;
     const params = message.params ?? {};
     const tool = typeof params.name === 'string' ? params.name : '';
     const ctx = this.refreshCtx();

@@ -11,7 +11,10 @@ export interface WarmUpOptions {
   policy: PolicyState;
   /** A recorder whose spans are encoded and dropped, never exported. */
   recorder: DecisionRecorder;
+  /** At most this many calls… */
   calls: number;
+  /** …and none once this is true (the real session's first tools/call has arrived). */
+  stop?: () => boolean;
 }
 
 /**
@@ -19,8 +22,10 @@ export interface WarmUpOptions {
  * pipes, the same code a real call takes: line split and parse, key scan, decide, serialize,
  * the echoed reply, span record and encode. A fresh V8 runs that code in its interpreter and
  * compiles it on background threads while the first real calls wait (BENCHMARKS.md, proxy:
- * a fresh proxy's first calls); doing it here, while the upstream server is still starting,
- * moves that cost off the agent's first calls. Tool names cycle through the policy's own, so
+ * a fresh proxy's first calls); doing it while the upstream server starts and answers
+ * initialize moves part of that cost off the agent's first calls. Each round trip yields to
+ * the event loop, so the session's own messages are never held up behind it, and it stops
+ * at the session's first tools/call. Tool names cycle through the policy's own, so
  * its rules and limits take the paths real calls will.
  */
 export async function warmUpRelay(opts: WarmUpOptions): Promise<void> {
@@ -38,7 +43,7 @@ export async function warmUpRelay(opts: WarmUpOptions): Promise<void> {
   agentOut.on('data', (chunk: Buffer) => replies.push(chunk, () => answered?.()));
   await relay.start();
   const tools = [...Object.keys(opts.policy.engine.policy.source.tools ?? {}), 'warden_warm_up'];
-  for (let i = 0; i < opts.calls; i++) {
+  for (let i = 0; i < opts.calls && !opts.stop?.(); i++) {
     const reply = new Promise<void>((resolve) => (answered = resolve));
     const tool = tools[i % tools.length] as string;
     agentIn.write(`{"jsonrpc":"2.0","id":${i},"method":"tools/call","params":{"name":${JSON.stringify(tool)},"arguments":{"query":"warm-up ${i}","limit":${i % 50}}}}\n`);
