@@ -15,6 +15,8 @@ const CALLS = Number(process.env.BENCH_FRESH_CALLS ?? 1000);
 const PACED_RUNS = Number(process.env.BENCH_PACED_RUNS ?? 2);
 const PACE_S = Number(process.env.BENCH_PACE_S ?? 60);
 const PACE_HZ = 10;
+/** Between the tool list and the first call: an agent's model reads the tools first (0: call at once). */
+const FIRST_CALL_AFTER_MS = Number(process.env.BENCH_FIRST_CALL_AFTER_MS ?? 0);
 
 /**
  * A process that only copies bytes between the agent and a spawned server: the floor for any
@@ -69,6 +71,7 @@ async function start(side: Side): Promise<Started> {
   await client.connect(transport);
   const connectMs = performance.now() - t0;
   await client.listTools();
+  if (FIRST_CALL_AFTER_MS > 0) await sleep(FIRST_CALL_AFTER_MS);
   return { client, connectMs };
 }
 
@@ -164,7 +167,8 @@ export async function freshSections(otlp: string, wardenArgs: WardenArgs, exampl
   const sides = sidesFor(otlp, wardenArgs, example);
   const out: string[] = [];
   if (which.fresh) {
-    out.push(`### a fresh process's first ${CALLS} calls, back to back (${RUNS} runs per side, each a new process)`, '');
+    const pause = FIRST_CALL_AFTER_MS > 0 ? `, the first ${FIRST_CALL_AFTER_MS} ms after the tool list` : '';
+    out.push(`### a fresh process's first ${CALLS} calls, back to back${pause} (${RUNS} runs per side, each a new process)`, '');
     out.push(...table(await freshRuns(sides), sides));
   }
   if (which.paced) {

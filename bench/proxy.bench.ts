@@ -4,7 +4,7 @@
 //   node --import tsx bench/proxy.bench.ts
 // Knobs: BENCH_CALLS (sequential calls per side, default 20000), BENCH_WARMUP (10000), BENCH_RATE (calls/s, 2000),
 // BENCH_SUSTAIN_S (seconds, 60), BENCH_FRESH_RUNS (fresh processes per side, 5), BENCH_FRESH_CALLS (1000),
-// BENCH_PACE_S (seconds at 10 calls/s, 60), BENCH_FRESH_VARIANTS (extra warden sides, e.g.
+// BENCH_PACE_S (seconds at 10 calls/s, 60), BENCH_PACED_RUNS (2), BENCH_FIRST_CALL_AFTER_MS (pause after the tool list, 0), BENCH_FRESH_VARIANTS (extra warden sides, e.g.
 // "sparkplug=--always-sparkplug;nowarm=env:WARDEN_PROXY_WARMUP=0"), BENCH_ONLY (comma list of
 // fresh, paced, stdio, http, sustained; default all).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -23,8 +23,9 @@ export interface ProxyDeps {
   /** Holds for `action: approve` tools in enforce mode; without it such calls are refused. */
   approvals?: RelayApprovals | undefined;
   /**
-   * Runs beside a new session once it is relaying (warmUpRelay), while the upstream answers
-   * initialize; it stops as soon as `stop()` is true (the session's first tools/call).
+   * Runs beside a new stdio session once its initialize is answered (warmUpRelay): while the
+   * agent reads the tool list and decides what to call. It stops as soon as `stop()` is true
+   * (the session's first tools/call).
    */
   warmUp?: ((stop: () => boolean) => Promise<void>) | undefined;
 }
@@ -55,6 +56,7 @@ export async function startStdioProxy(deps: ProxyDeps, io: { stdin: Readable; st
     sessionId: randomUUID(),
     answerMalformed: { agent: true, upstream: upstream.byteStream },
     relateServerMessages: false,
+    onInitialized: () => void deps.warmUp?.(() => relay.toolCalls > 0),
   });
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -67,7 +69,6 @@ export async function startStdioProxy(deps: ProxyDeps, io: { stdin: Readable; st
   io.stdin.once('close', () => void close());
   try {
     await relay.start();
-    void deps.warmUp?.(() => relay.toolCalls > 0);
   } catch (error) {
     await relay.close();
     throw new WardenError(ErrorCodes.UPSTREAM, `could not start the upstream MCP server "${upstream.label}": ${(error as Error).message}`, {

@@ -27,6 +27,8 @@ export interface RelayOptions {
   relateServerMessages: boolean;
   /** Enforce mode holds `approval_required` calls for a person's decision; without this they are refused. */
   approvals?: RelayApprovals | undefined;
+  /** After the upstream's initialize answer has gone to the agent. */
+  onInitialized?: () => void;
   onClose?: () => void;
 }
 

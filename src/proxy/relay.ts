@@ -204,6 +204,8 @@ export class McpRelay implements SessionRequests {
       message = toolsListed(message, entry.listSpan, this.opts.policy, this.ctx);
     } else if (entry.method === 'initialize') {
       serverIdentified(this.ctx, message.result, this.opts.upstream);
+      this.toAgent(message, id);
+      return this.opts.onInitialized?.();
     }
     this.toAgent(message, id);
   }

@@ -22,10 +22,11 @@ export interface WarmUpOptions {
  * pipes, the same code a real call takes: line split and parse, key scan, decide, serialize,
  * the echoed reply, span record and encode. A fresh V8 runs that code in its interpreter and
  * compiles it on background threads while the first real calls wait (BENCHMARKS.md, proxy:
- * a fresh proxy's first calls); doing it while the upstream server starts and answers
- * initialize moves part of that cost off the agent's first calls. Each round trip yields to
- * the event loop, so the session's own messages are never held up behind it, and it stops
- * at the session's first tools/call. Tool names cycle through the policy's own, so
+ * a fresh proxy's first calls); doing it once the session's initialize is answered, while
+ * the agent reads the tool list and its model decides what to call, moves that cost off the
+ * agent's first calls without delaying the handshake. Each round trip yields to the event
+ * loop, so the session's own messages are never held up behind it, and it stops at the
+ * session's first tools/call. Tool names cycle through the policy's own, so
  * its rules and limits take the paths real calls will.
  */
 export async function warmUpRelay(opts: WarmUpOptions): Promise<void> {
