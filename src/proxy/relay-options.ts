@@ -32,6 +32,18 @@ export interface RelayOptions {
   onClose?: () => void;
 }
 
+/**
+ * The least time the upstream's answer to `initialize` is waited for, whatever --timeout says:
+ * the first request also waits for the server's process to start (an `npx` download, a cold
+ * runtime), which says nothing about how fast it answers calls.
+ */
+export const INITIALIZE_MIN_TIMEOUT_MS = 60_000;
+
+/** How long a request may go without news from the upstream. */
+export function requestTimeoutMs(method: string, timeoutMs: number): number {
+  return method === 'initialize' ? Math.max(timeoutMs, INITIALIZE_MIN_TIMEOUT_MS) : timeoutMs;
+}
+
 export interface PendingRequest {
   method: string;
   /** performance.now() after which the proxy answers for the upstream; progress pushes it back. */

@@ -8,7 +8,7 @@ import {
 import { RpcError, errorResponse, malformedResponse, refusalResponse, type RelayMessage } from './messages.js';
 import { protocolProblem, recordRefusal, type SessionRequests } from './refusals.js';
 import { serverIdentified, toolOutcome, toolsListed } from './upstream-replies.js';
-import { deadlineCheckMs, type PendingRequest, type RelayOptions } from './relay-options.js';
+import { deadlineCheckMs, requestTimeoutMs, type PendingRequest, type RelayOptions } from './relay-options.js';
 
 /**
  * One agent session relayed to one upstream connection at the Transport level. Only
@@ -223,7 +223,7 @@ export class McpRelay implements SessionRequests {
   }
 
   private track(id: RequestId, method: string, params: Record<string, unknown> | undefined): PendingRequest {
-    const entry: PendingRequest = { method, deadline: performance.now() + this.opts.timeoutMs };
+    const entry: PendingRequest = { method, deadline: performance.now() + requestTimeoutMs(method, this.opts.timeoutMs) };
     const token = (params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
     if (token !== undefined) {
       entry.progressToken = token;
@@ -266,7 +266,7 @@ export class McpRelay implements SessionRequests {
   private timedOut(id: RequestId): void {
     const entry = this.pending.get(id);
     if (!entry) return;
-    const limit = formatDurationMs(this.opts.timeoutMs);
+    const limit = formatDurationMs(requestTimeoutMs(entry.method, this.opts.timeoutMs));
     this.fail(id, entry, RpcError.REQUEST_TIMEOUT, `warden: the upstream MCP server ${this.ctx.upstream} did not answer ${entry.method} within ${limit}`);
     this.toUpstream({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: `timed out after ${limit} (warden --timeout)` } } as RelayMessage);
   }

@@ -20,7 +20,7 @@ export function registerProxyCommand(program: Command): void {
     .option('--record-args <how>', RECORD_ARGS_MODES.join(' | '), DEFAULT_RECORD_ARGS)
     .option('--spool <dir>', `where spans wait while the OTLP endpoint is down (default ${DEFAULT_SPOOL_ROOT}/<agent>)`)
     .option('--spool-max-bytes <size>', `bound of the spool; the oldest spans are dropped past it (default ${DEFAULT_SPOOL_MAX_BYTES / 2 ** 20}MiB)`)
-    .option('--timeout <duration>', 'cut upstream requests that take longer', DEFAULT_PROXY_TIMEOUT)
+    .option('--timeout <duration>', 'cut upstream requests that go this long without an answer or progress (initialize gets at least 60s: the server may still be starting)', DEFAULT_PROXY_TIMEOUT)
     .option('--otlp <url>', `OTLP/HTTP endpoint (default ${DEFAULT_OTLP_ENDPOINT}; OTEL_EXPORTER_OTLP_ENDPOINT honoured)`)
     .option('--upstream-url <url>', 'Streamable HTTP upstream instead of a command')
     .option('--header <name:value>', 'header sent to the HTTP upstream (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -27,6 +28,19 @@ describe('proxy faults (in-process relay, real child upstream)', () => {
       assert.deepEqual(echo.content, [{ type: 'text', text: 'echo: still up' }]);
       const span = (await h.spans()).find((s) => s.name === 'tools/call hang');
       assert.equal(span?.attributes['error.type'], 'upstream_error');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('waits for a server that is slow to start past --timeout (initialize gets at least a minute), then cuts calls at --timeout', async () => {
+    // The upstream process loads the fault server only after 1.5 s, longer than the 1 s timeout.
+    const slowStart = { command: process.execPath, args: ['--import', 'tsx', '-e', `setTimeout(() => import(${JSON.stringify(resolve(FAULT_SERVER))}), 1500)`] };
+    const h = await startHarness({ upstream: slowStart, agentId: 'a', timeoutMs: 1000 });
+    try {
+      const echo = await h.client.callTool({ name: 'echo', arguments: { message: 'started' } });
+      assert.deepEqual(echo.content, [{ type: 'text', text: 'echo: started' }]);
+      await assert.rejects(h.client.callTool({ name: 'hang', arguments: {} }), /did not answer tools\/call within 1s/);
     } finally {
       await h.close();
     }
