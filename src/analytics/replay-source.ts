@@ -8,7 +8,7 @@
  */
 import { ErrorCodes, WardenError } from '../core/index.js';
 import { Tables } from '../storage/index.js';
-import { IN_RANGE, runQuery, table, toolCallsFinal, type AnalyticsContext } from './context.js';
+import { IN_RANGE, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from './context.js';
 import { rangeParams, type TimeRange } from './range.js';
 
 export interface RecordedCall {
@@ -144,8 +144,7 @@ export async function spanIdsOf(ctx: AnalyticsContext, calls: readonly RecordedC
     'replayed span ids',
     `SELECT toUnixTimestamp64Milli(ts) AS t, agent AS a, tool AS o, session AS s, arraySort(groupArray(span_id)) AS ids FROM ${toolCallsFinal(ctx)}
      WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts <= fromUnixTimestamp64Milli({to_ms:Int64})
-       AND (toUnixTimestamp64Milli(ts), agent, tool, session) IN (
-         SELECT k.1, k.2, k.3, k.4 FROM (SELECT arrayJoin(arrayZip({rt:Array(Int64)}, {ra:Array(String)}, {ro:Array(String)}, {rs:Array(String)})) AS k))
+       AND (toUnixTimestamp64Milli(ts), agent, tool, session) IN ${boundTuples([['rt', 'Int64'], ['ra', 'String'], ['ro', 'String'], ['rs', 'String']])}
      GROUP BY ts, agent, tool, session`,
     {
       from_ms: Math.min(...calls.map((c) => c.t)), to_ms: Math.max(...calls.map((c) => c.t)),

@@ -7,7 +7,7 @@
  * threshold = min(ceiling, max(minCalls, factor × baseline)), or the ceiling without history.
  */
 import { Tables } from '../../storage/index.js';
-import { CALLS_ONCE, runQuery, table, type AnalyticsContext } from '../context.js';
+import { CALLS_ONCE, boundTuples, runQuery, table, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { median } from '../stats.js';
 import { DAY_MS, burstSeverity, finishAnomaly, mergeEpisodes, seriesKey, type Flagged } from './common.js';
@@ -112,7 +112,7 @@ function candidateParams(c: readonly Candidate[]): Record<string, unknown> {
   return { ca: c.map((x) => x.agent), ct: c.map((x) => x.tool), cm: c.map((x) => Number(x.m)) };
 }
 
-const IN_CANDIDATE_MINUTE = `(agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS})) IN (SELECT tupleElement(x, 1), tupleElement(x, 2), tupleElement(x, 3) FROM (SELECT arrayJoin(arrayZip({ca:Array(String)}, {ct:Array(String)}, {cm:Array(Int64)})) AS x))`;
+const IN_CANDIDATE_MINUTE = `(agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS})) IN ${boundTuples([['ca', 'String'], ['ct', 'String'], ['cm', 'Int64']])}`;
 
 /** Each candidate minute's largest rolling count (ms resolution), over its calls and the k minutes before, each call once. */
 async function burstRows(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<BurstRow[]> {
@@ -149,7 +149,7 @@ async function dailyPeakMinutes(ctx: AnalyticsContext, params: Record<string, un
      FROM (
        SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) * ${MINUTE_MS} AS m_ms, ${CALLS_ONCE} AS n FROM ${table(ctx, Tables.TOOL_CALLS)}
        WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
-         AND (agent, tool) IN (SELECT tupleElement(x, 1), tupleElement(x, 2) FROM (SELECT arrayJoin(arrayZip({ca:Array(String)}, {ct:Array(String)})) AS x))
+         AND (agent, tool) IN ${boundTuples([['ca', 'String'], ['ct', 'String']])}
        GROUP BY agent, tool, m_ms
      ) GROUP BY agent, tool, day`,
     { ...params, lookback_ms: ctx.config.anomalies.baselineLookbackMs },

@@ -4,7 +4,7 @@
  * otherwise a new agent would flag every tool it uses.
  */
 import { Tables } from '../../storage/index.js';
-import { runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { finishAnomaly, severityByRisk } from './common.js';
 import type { Anomaly } from './types.js';
@@ -30,7 +30,7 @@ export async function detectNewTools(ctx: AnalyticsContext, range: TimeRange, sc
     'new_tool details',
     `SELECT agent, tool, toUnixTimestamp64Milli(max(ts)) AS last_ms, count() AS n, anyLast(risk) AS risk, groupArray({samples:UInt32})(span_id) AS spans
      FROM ${toolCallsFinal(ctx)}
-     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND (agent, tool) IN (SELECT tupleElement(x, 1), tupleElement(x, 2) FROM (SELECT arrayJoin(arrayZip({pa:Array(String)}, {pt:Array(String)})) AS x))
+     WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND (agent, tool) IN ${boundTuples([['pa', 'String'], ['pt', 'String']])}
      GROUP BY agent, tool`,
     { from_ms: range.fromMs, to_ms: range.toMs, pa: firsts.map((f) => f.agent), pt: firsts.map((f) => f.tool), samples: t.samples },
   );

@@ -1,4 +1,4 @@
-import { runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { boundTuples, runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
 
 export interface EpisodeRef {
   agent: string;
@@ -21,7 +21,7 @@ export async function sampleEpisodes(ctx: AnalyticsContext, episodes: readonly E
      FROM (
        SELECT agent, tool, toUnixTimestamp64Milli(ts) AS t, span_id FROM ${toolCallsFinal(ctx)}
        WHERE ts >= fromUnixTimestamp64Milli({lo:Int64}) AND ts < fromUnixTimestamp64Milli({hi:Int64})
-         AND (agent, tool) IN (SELECT tupleElement(k, 1), tupleElement(k, 2) FROM (SELECT arrayJoin(arrayZip({ea:Array(String)}, {et:Array(String)})) AS k))
+         AND (agent, tool) IN ${boundTuples([['ea', 'String'], ['et', 'String']])}
      ) AS c
      ASOF JOIN (
        SELECT tupleElement(k, 1) AS agent, tupleElement(k, 2) AS tool, tupleElement(k, 3) AS f, tupleElement(k, 4) AS e, tupleElement(k, 5) AS idx

@@ -83,32 +83,34 @@ function mergeSpans(spans: Array<[number, number]>): Array<[number, number]> {
   return out;
 }
 
-/**
- * SQL for `x`, whether a call is excluded, over a subquery aliased `c` with columns agent,
- * tool, session and t_ms (epoch ms) read over the range's from_ms/to_ms parameters: a LEFT ANY
- * JOIN clause and the expression (parameters: exclusionParams). An unmatched row joins
- * x_from = x_to = 0, an interval no call falls in.
- */
-export function exclusionJoin(ctx: AnalyticsContext, x: Exclusions): string {
-  const sessions = x.lifecycle
-    ? lifecycleSessionsRule(ctx.config.anomalies, { toolCalls: table(ctx, Tables.TOOL_CALLS), mode: 'bound' }).sql
-    : `SELECT '' AS agent, '' AS session, '' AS tool, toInt64(0) AS second_ms, toInt64(0) AS last_ms LIMIT 0`;
-  return `LEFT ANY JOIN (
-    SELECT agent AS x_agent, tool AS x_tool, session AS x_session, second_ms AS x_from, last_ms AS x_to FROM (${sessions})
-  ) AS j ON c.agent = j.x_agent AND c.tool = j.x_tool AND c.session = j.x_session`;
+/** The exclusion as SQL: `join` (a LEFT ANY JOIN aliased j) and `expr` (whether the call is excluded), with their parameters. */
+export interface ExclusionSql {
+  join: string;
+  expr: string;
+  params: Record<string, unknown>;
 }
 
-export const EXCLUDED_EXPR = `((c.t_ms >= j.x_from AND c.t_ms <= j.x_to)
+/**
+ * The exclusion over a subquery aliased `c` with columns agent, tool, session and t_ms (epoch
+ * ms), read over the range's from_ms/to_ms parameters. An unmatched row joins x_from = x_to = 0,
+ * an interval no call falls in.
+ */
+export function exclusionSql(ctx: AnalyticsContext, x: Exclusions): ExclusionSql {
+  const rule = x.lifecycle ? lifecycleSessionsRule(ctx.config.anomalies, { toolCalls: table(ctx, Tables.TOOL_CALLS), mode: 'bound' }) : undefined;
+  const sessions = rule?.sql ?? `SELECT '' AS agent, '' AS session, '' AS tool, toInt64(0) AS second_ms, toInt64(0) AS last_ms LIMIT 0`;
+  return {
+    join: `LEFT ANY JOIN (
+    SELECT agent AS x_agent, tool AS x_tool, session AS x_session, second_ms AS x_from, last_ms AS x_to FROM (${sessions})
+  ) AS j ON c.agent = j.x_agent AND c.tool = j.x_tool AND c.session = j.x_session`,
+    expr: `((c.t_ms >= j.x_from AND c.t_ms <= j.x_to)
     OR (c.agent, c.tool, intDiv(c.t_ms, ${MINUTE_MS})) IN (
       SELECT k.1, k.2, arrayJoin(range(k.3, k.4 + 1))
-      FROM (SELECT arrayJoin(arrayZip({xm_agent:Array(String)}, {xm_tool:Array(String)}, {xm_from:Array(UInt64)}, {xm_to:Array(UInt64)})) AS k)))`;
-
-export function exclusionParams(ctx: AnalyticsContext, x: Exclusions): Record<string, unknown> {
-  const lifecycle = x.lifecycle ? lifecycleSessionsRule(ctx.config.anomalies, { toolCalls: '', mode: 'bound' }).params : {};
-  return {
-    ...lifecycle,
-    xm_agent: x.minutes.map((e) => e.agent), xm_tool: x.minutes.map((e) => e.tool),
-    xm_from: x.minutes.map((e) => e.fromMin), xm_to: x.minutes.map((e) => e.toMin),
+      FROM (SELECT arrayJoin(arrayZip({xm_agent:Array(String)}, {xm_tool:Array(String)}, {xm_from:Array(UInt64)}, {xm_to:Array(UInt64)})) AS k)))`,
+    params: {
+      ...rule?.params,
+      xm_agent: x.minutes.map((e) => e.agent), xm_tool: x.minutes.map((e) => e.tool),
+      xm_from: x.minutes.map((e) => e.fromMin), xm_to: x.minutes.map((e) => e.toMin),
+    },
   };
 }
 

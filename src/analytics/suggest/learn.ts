@@ -7,7 +7,7 @@
 import { Tables } from '../../storage/index.js';
 import { runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
-import { EXCLUDED_EXPR, exclusionJoin, exclusionParams, type Exclusions } from './exclusions.js';
+import { exclusionSql, type Exclusions } from './exclusions.js';
 
 export interface ToolUsage {
   agent: string;
@@ -53,6 +53,7 @@ export interface LearnedUsage {
  */
 export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, windowS: number, exclusions: Exclusions, splitMs?: number): Promise<LearnedUsage> {
   const split = splitMs !== undefined ? `, ${usageColumns(LEARN_PREFIX, 't_ms < {split_ms:Int64}')}` : '';
+  const excluded = exclusionSql(ctx, exclusions);
   const rows = await runQuery<UsageRow & Record<string, unknown>>(
     ctx,
     'usage for the suggested policy',
@@ -61,19 +62,19 @@ export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, window
        SELECT agent, tool, ts, t_ms, risk, x,
          if(x, 0, count() OVER (PARTITION BY agent, tool, x ORDER BY t_ms RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW)) AS rolling
        FROM (
-         SELECT c.agent AS agent, c.tool AS tool, c.ts AS ts, c.t_ms AS t_ms, c.risk AS risk, ${EXCLUDED_EXPR} AS x
+         SELECT c.agent AS agent, c.tool AS tool, c.ts AS ts, c.t_ms AS t_ms, c.risk AS risk, ${excluded.expr} AS x
          FROM (
            SELECT agent, tool, session, ts, toUnixTimestamp64Milli(ts) AS t_ms, risk FROM ${toolCallsFinal(ctx)}
            WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
              AND (decision = 'allow' OR NOT enforced)
          ) AS c
-         ${exclusionJoin(ctx, exclusions)}
+         ${excluded.join}
        )
      ) WHERE t_ms >= {from_ms:Int64}
      GROUP BY agent, tool ORDER BY tool, agent`,
     {
       from_ms: range.fromMs, to_ms: range.toMs, window_ms: windowS * 1000, w_minus_1: windowS * 1000 - 1,
-      ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...exclusionParams(ctx, exclusions),
+      ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...excluded.params,
     },
   );
   const usage = rows.map((r) => toUsage(r, ''));
