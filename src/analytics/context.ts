@@ -27,6 +27,14 @@ export function toolCallsFinal(ctx: AnalyticsContext): string {
 export const CALLS_ONCE = 'uniqExact(sipHash64(span_id))';
 
 /**
+ * A 64-bit key for an (agent, tool) series, to GROUP or PARTITION BY in place of the two
+ * LowCardinality columns: ClickHouse groups those through serialized keys, measured 3–4×
+ * slower on 4.7 M calls than one UInt64 (take the names back with any()). Two series share a
+ * key only on a 64-bit hash collision: about 10⁻¹⁴ for a thousand series.
+ */
+export const SERIES_KEY = 'cityHash64(agent, tool)';
+
+/**
  * A set of tuples from bound parallel arrays, for `(a, b) IN (…)` semi-joins: one hash
  * lookup per row, where `has(arrayZip(…), (a, b))` would scan every tuple for every row.
  * `columns`: [parameter name, element type] in tuple order.

@@ -109,7 +109,7 @@ function localTablesOf(statements: string[]): Set<string> {
 /** `TO db.t` and `FROM db.t` of a materialized view → the `_local` tables. */
 function pointAtLocalTables(statement: string, database: string, localTables: Set<string>): string {
   const db = quoteIdent(database);
-  const known = new Set([...localTables, Tables.OTEL_TRACES, Tables.OTEL_TRACES_TRACE_ID_TS, Tables.TOOL_CALLS, Tables.TOOL_CALLS_1M, Tables.TOOL_INVENTORY, Tables.ALERT_EVENTS]);
+  const known = new Set([...localTables, Tables.OTEL_TRACES, Tables.OTEL_TRACES_TRACE_ID_TS, Tables.TOOL_CALLS, Tables.TOOL_CALLS_1M, Tables.TOOL_CALLS_10M, Tables.TOOL_INVENTORY, Tables.ALERT_EVENTS]);
   return statement.replace(new RegExp(`\\b(TO|FROM) ${escapeRegExp(db)}\\.([A-Za-z0-9_]+)\\b`, 'g'), (whole, keyword: string, name: string) =>
     known.has(name) ? `${keyword} ${db}.${name}${LOCAL_SUFFIX}` : whole,
   );

@@ -9,6 +9,7 @@ export const Tables = {
   OTEL_TRACES_TRACE_ID_TS: 'otel_traces_trace_id_ts',
   TOOL_CALLS: 'tool_calls',
   TOOL_CALLS_1M: 'tool_calls_1m',
+  TOOL_CALLS_10M: 'tool_calls_10m',
   TOOL_INVENTORY: 'tool_inventory',
   ALERT_EVENTS: 'alert_events',
   ALERT_STATE: 'alert_state',
@@ -63,6 +64,14 @@ export const ToolCalls1mColumns = {
   CALLS: 'calls',
   ERRORS: 'errors',
   DURATION_Q: 'duration_q',
+} as const;
+
+/** `tool_calls_10m`: calls per 10 minutes, copies of a redelivered span included; read with sum(calls). */
+export const ToolCalls10mColumns = {
+  BUCKET: 'bucket',
+  AGENT: 'agent',
+  TOOL: 'tool',
+  CALLS: 'calls',
 } as const;
 
 export const ToolInventoryColumns = {

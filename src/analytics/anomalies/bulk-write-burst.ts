@@ -7,7 +7,7 @@
  * threshold = min(ceiling, max(minCalls, factor × baseline)), or the ceiling without history.
  */
 import { Tables } from '../../storage/index.js';
-import { CALLS_ONCE, boundTuples, runQuery, table, type AnalyticsContext } from '../context.js';
+import { CALLS_ONCE, SERIES_KEY, boundTuples, runQuery, table, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { median } from '../stats.js';
 import { DAY_MS, burstSeverity, finishAnomaly, mergeEpisodes, seriesKey, type Flagged } from './common.js';
@@ -89,21 +89,23 @@ interface Candidate {
 
 /**
  * Minutes (epoch minutes) of the range whose calls could reach the rolling prefilter: the calls
- * of minutes m - k … m (each counted once) reach it. Only their calls are ordered after; a
- * store without bursts ends here after one aggregate.
+ * of minutes m - k … m reach it. Only their calls are ordered after; a store without bursts
+ * ends here after one aggregate. Counted without FINAL on a hashed series key (SERIES_KEY): a
+ * redelivered copy can only add a candidate, and the ordered pass counts each span once.
  */
 async function candidateMinutes(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<Candidate[]> {
   return runQuery<Candidate>(
     ctx,
     'bulk_write_burst candidate minutes',
-    `SELECT agent, tool, m FROM (
-       SELECT agent, tool, m, sum(n) OVER (PARTITION BY agent, tool ORDER BY m RANGE BETWEEN {k:UInt32} PRECEDING AND CURRENT ROW) AS s
+    `SELECT agent_name AS agent, tool_name AS tool, m FROM (
+       SELECT agent_name, tool_name, m, sum(n) OVER (PARTITION BY s ORDER BY m RANGE BETWEEN {k:UInt32} PRECEDING AND CURRENT ROW) AS rolling
        FROM (
-         SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) AS m, ${CALLS_ONCE} AS n FROM ${table(ctx, Tables.TOOL_CALLS)}
+         SELECT ${SERIES_KEY} AS s, any(agent) AS agent_name, any(tool) AS tool_name, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) AS m, count() AS n
+         FROM ${table(ctx, Tables.TOOL_CALLS)}
          WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
-         GROUP BY agent, tool, m
+         GROUP BY s, m
        )
-     ) WHERE s >= {min_c:UInt32} AND m >= intDiv({from_ms:Int64}, ${MINUTE_MS})`,
+     ) WHERE rolling >= {min_c:UInt32} AND m >= intDiv({from_ms:Int64}, ${MINUTE_MS})`,
     params,
   );
 }
@@ -145,13 +147,14 @@ async function dailyPeakMinutes(ctx: AnalyticsContext, params: Record<string, un
   const rows = await runQuery<{ agent: string; tool: string; day: number; peak: number }>(
     ctx,
     'bulk_write_burst baseline',
-    `SELECT agent, tool, toInt64(floor((m_ms - {from_ms:Int64}) / 86400000)) AS day, max(n) AS peak
+    `SELECT any(agent_name) AS agent, any(tool_name) AS tool, toInt64(floor((m_ms - {from_ms:Int64}) / 86400000)) AS day, max(n) AS peak
      FROM (
-       SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) * ${MINUTE_MS} AS m_ms, ${CALLS_ONCE} AS n FROM ${table(ctx, Tables.TOOL_CALLS)}
+       SELECT ${SERIES_KEY} AS s, any(agent) AS agent_name, any(tool) AS tool_name, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) * ${MINUTE_MS} AS m_ms, ${CALLS_ONCE} AS n
+       FROM ${table(ctx, Tables.TOOL_CALLS)}
        WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
          AND (agent, tool) IN ${boundTuples([['ca', 'String'], ['ct', 'String']])}
-       GROUP BY agent, tool, m_ms
-     ) GROUP BY agent, tool, day`,
+       GROUP BY s, m_ms
+     ) GROUP BY s, day`,
     { ...params, lookback_ms: ctx.config.anomalies.baselineLookbackMs },
   );
   const out = new Map<string, Map<number, number>>();

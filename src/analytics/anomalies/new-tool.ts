@@ -4,23 +4,26 @@
  * otherwise a new agent would flag every tool it uses.
  */
 import { Tables } from '../../storage/index.js';
-import { boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { finishAnomaly, severityByRisk } from './common.js';
 import type { Anomaly } from './types.js';
 
 export async function detectNewTools(ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined } = {}): Promise<Anomaly[]> {
   const t = ctx.config.anomalies;
-  // First uses only (min is unaffected by a redelivered span, so no FINAL): reads ts, agent, tool.
+  // First uses only (min is unaffected by a redelivered span, so no FINAL): reads ts, agent, tool,
+  // grouped on the hashed series key (see SERIES_KEY).
   const firsts = await runQuery<{ agent: string; tool: string; first_ms: number; agent_first_ms: number }>(
     ctx,
     'new_tool detection',
-    `SELECT * FROM (
-       SELECT agent, tool, toUnixTimestamp64Milli(min(ts)) AS first_ms, min(first_ms) OVER (PARTITION BY agent) AS agent_first_ms
-       FROM ${table(ctx, Tables.TOOL_CALLS)}
-       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-         AND ({agent:String} = '' OR agent = {agent:String})
-       GROUP BY agent, tool
+    `SELECT agent, tool, first_ms, agent_first_ms FROM (
+       SELECT agent_name AS agent, tool_name AS tool, first_ms, min(first_ms) OVER (PARTITION BY agent_name) AS agent_first_ms FROM (
+         SELECT any(agent) AS agent_name, any(tool) AS tool_name, toUnixTimestamp64Milli(min(ts)) AS first_ms
+         FROM ${table(ctx, Tables.TOOL_CALLS)}
+         WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
+           AND ({agent:String} = '' OR agent = {agent:String})
+         GROUP BY ${SERIES_KEY}
+       )
      ) WHERE first_ms >= {from_ms:Int64} AND first_ms - agent_first_ms >= {min_history_ms:Int64}`,
     { from_ms: range.fromMs, to_ms: range.toMs, lookback_ms: t.baselineLookbackMs, min_history_ms: t.newToolMinHistoryMs, agent: scope.agent ?? '' },
   );

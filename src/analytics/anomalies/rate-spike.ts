@@ -8,7 +8,7 @@
  * Either way x must also reach spikeMinCalls and spikeMinRatio × median.
  */
 import { Tables } from '../../storage/index.js';
-import { runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { mad, median, poissonThreshold, robustZ } from '../stats.js';
 import { dayBlocks, finishAnomaly, mergeEpisodes, seriesKey, severityByRatio, splitKey, type Flagged } from './common.js';
@@ -36,49 +36,24 @@ export function spikeThreshold(prior: readonly number[], t: AnalyticsContext['co
   return { threshold, baseline: med, method: `Poisson tail P(X ≥ x | λ=${lambda.toFixed(2)}) < ${t.spikeP} (median ${med} < ${t.spikePoissonBelow}, ${prior.length} active buckets)` };
 }
 
+type Bucket = { b: number; n: number };
+type Candidate = { key: string; bucket: Bucket; judged: Judgement };
+
 export async function detectRateSpikes(ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined } = {}): Promise<Anomaly[]> {
   const t = ctx.config.anomalies;
   const bucketMs = t.spikeBucketS * 1000;
-  // Only series with a bucket in the range big enough to be a spike need their history.
-  const rows = await runQuery<{ agent: string; tool: string; b: number[]; n: number[] }>(
-    ctx,
-    'rate_spike detection',
-    // History counts each call once (FINAL: measured faster here than distinct span-id hashes,
-    // whose sets grow with the 10-minute buckets); the series prefilter reads without FINAL, as
-    // an over-counted redelivered span only lets a series through to the exact count.
-    `SELECT agent, tool, groupArray(b_ms) AS b, groupArray(cnt) AS n FROM (
-       SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, count() AS cnt
-       FROM ${toolCallsFinal(ctx)}
-       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-         AND (agent, tool) IN (
-           SELECT agent, tool FROM (
-             SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) AS b, count() AS c FROM ${table(ctx, Tables.TOOL_CALLS)}
-             WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ({agent:String} = '' OR agent = {agent:String})
-             GROUP BY agent, tool, b
-           ) GROUP BY agent, tool HAVING max(c) >= {min_calls:UInt32})
-       GROUP BY agent, tool, b_ms ORDER BY agent, tool, b_ms
-     ) GROUP BY agent, tool`,
-    { from_ms: range.fromMs, to_ms: range.toMs, lookback_ms: t.baselineLookbackMs, bucket_ms: bucketMs, min_calls: t.spikeMinCalls, agent: scope.agent ?? '' },
-  );
-  const series = new Map<string, Array<{ b: number; n: number }>>();
-  for (const r of rows) series.set(seriesKey(r.agent, r.tool), r.b.map((b, i) => ({ b, n: r.n[i] ?? 0 })));
+  const candidates = judgeSeries(await bucketSeries(ctx, range, scope.agent, bucketMs), range, t, bucketMs);
+  const exact = await exactCounts(ctx, candidates, bucketMs, range.toMs);
+  const flaggedBySeries = new Map<string, Flagged[]>();
+  candidates.forEach(({ key, bucket, judged }, i) => {
+    const n = exact[i] ?? 0;
+    if (n < judged.threshold) return;
+    const flagged = flaggedBySeries.get(key) ?? [];
+    flagged.push({ startMs: bucket.b, endMs: bucket.b + bucketMs, value: n, calls: n, samples: [], ...judged });
+    flaggedBySeries.set(key, flagged);
+  });
   const found: Array<{ key: string; e: Flagged }> = [];
-  for (const [key, buckets] of series) {
-    const flagged: Flagged[] = [];
-    for (const block of dayBlocks(range)) {
-      const current = buckets.filter((x) => x.b + bucketMs > block.startMs && x.b < block.endMs && x.b + bucketMs > range.fromMs);
-      if (!current.some((x) => x.n >= t.spikeMinCalls)) continue;
-      const prior = buckets.filter((x) => x.b >= block.startMs - t.baselineLookbackMs && x.b + bucketMs <= block.startMs).map((x) => x.n);
-      const judged = spikeThreshold(prior, t);
-      if (!judged) continue;
-      for (const x of current) {
-        if (x.n >= judged.threshold && !flagged.some((f) => f.startMs === x.b)) {
-          flagged.push({ startMs: x.b, endMs: x.b + bucketMs, value: x.n, calls: x.n, samples: [], ...judged });
-        }
-      }
-    }
-    for (const e of mergeEpisodes(flagged, 0, t.samples)) found.push({ key, e });
-  }
+  for (const [key, flagged] of flaggedBySeries) for (const e of mergeEpisodes(flagged, 0, t.samples)) found.push({ key, e });
   const refs = found.map(({ key, e }) => {
     const [agent, tool] = splitKey(key);
     return { agent, tool, startMs: e.startMs, endMs: e.endMs };
@@ -94,4 +69,94 @@ export async function detectRateSpikes(ctx: AnalyticsContext, range: TimeRange, 
       sample_span_ids: samples[i]?.spans ?? [],
     });
   });
+}
+
+/** The rollup's bucket (migrations/0008_tool_calls_10m.sql): rate_spike buckets that are multiples of it read the rollup. */
+const ROLLUP_BUCKET_S = 600;
+
+/**
+ * Calls per bucket of every series with a bucket in the range big enough to be a spike, over
+ * the range and its lookback. Read from the 10-minute rollup, which counts every copy of a
+ * redelivered span: a count here can only be too high, which can only add a candidate (each
+ * is recounted exactly) or raise a baseline by no more than spans anyone with ingest access
+ * could add under new ids. Grouped on the hashed series key (SERIES_KEY).
+ */
+async function bucketSeries(ctx: AnalyticsContext, range: TimeRange, agent: string | undefined, bucketMs: number): Promise<Map<string, Bucket[]>> {
+  const t = ctx.config.anomalies;
+  const rows = await runQuery<{ agent: string; tool: string; b: number[]; n: number[] }>(
+    ctx,
+    'rate_spike detection',
+    `SELECT any(agent_name) AS agent, any(tool_name) AS tool, groupArray(b_ms) AS b, groupArray(cnt) AS n FROM (
+       ${(bucketMs / 1000) % ROLLUP_BUCKET_S === 0 ? fromRollup(ctx) : fromCalls(ctx)}
+       GROUP BY s, b_ms
+     ) GROUP BY s
+     HAVING arrayExists((x, c) -> x + {bucket_ms:Int64} > {from_ms:Int64} AND c >= {min_calls:UInt32}, b, n)`,
+    { from_ms: range.fromMs, to_ms: range.toMs, lookback_ms: t.baselineLookbackMs, bucket_ms: bucketMs, min_calls: t.spikeMinCalls, agent: agent ?? '' },
+  );
+  const series = new Map<string, Bucket[]>();
+  for (const r of rows) series.set(seriesKey(r.agent, r.tool), r.b.map((b, i) => ({ b, n: r.n[i] ?? 0 })));
+  return series;
+}
+
+const SERIES_NAMES = `${SERIES_KEY} AS s, any(agent) AS agent_name, any(tool) AS tool_name`;
+const ANY_AGENT = "({agent:String} = '' OR agent = {agent:String})";
+
+/** Rollup rows whose 10 minutes overlap [from − lookback, to). */
+function fromRollup(ctx: AnalyticsContext): string {
+  return `SELECT ${SERIES_NAMES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, sum(calls) AS cnt
+       FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
+       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${ROLLUP_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${ANY_AGENT}`;
+}
+
+/** Any other bucket size: the calls themselves, without FINAL (copies count, as in the rollup). */
+function fromCalls(ctx: AnalyticsContext): string {
+  return `SELECT ${SERIES_NAMES}, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, count() AS cnt
+       FROM ${table(ctx, Tables.TOOL_CALLS)}
+       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${ANY_AGENT}`;
+}
+
+/** The buckets in the range at or over their day-block's threshold, judged on the counts given. */
+function judgeSeries(series: ReadonlyMap<string, Bucket[]>, range: TimeRange, t: AnalyticsContext['config']['anomalies'], bucketMs: number): Candidate[] {
+  const out: Candidate[] = [];
+  for (const [key, buckets] of series) {
+    const seen = new Set<number>();
+    for (const block of dayBlocks(range)) {
+      const current = buckets.filter((x) => x.b + bucketMs > block.startMs && x.b < block.endMs && x.b + bucketMs > range.fromMs);
+      if (!current.some((x) => x.n >= t.spikeMinCalls)) continue;
+      const prior = buckets.filter((x) => x.b >= block.startMs - t.baselineLookbackMs && x.b + bucketMs <= block.startMs).map((x) => x.n);
+      const judged = spikeThreshold(prior, t);
+      if (!judged) continue;
+      for (const bucket of current) {
+        if (bucket.n < judged.threshold || seen.has(bucket.b)) continue;
+        seen.add(bucket.b);
+        out.push({ key, bucket, judged });
+      }
+    }
+  }
+  return out;
+}
+
+/** Each candidate bucket's calls, each span once (FINAL), read only for the candidates' series and buckets. */
+async function exactCounts(ctx: AnalyticsContext, candidates: readonly Candidate[], bucketMs: number, toMs: number): Promise<number[]> {
+  if (candidates.length === 0) return [];
+  const keys = candidates.map((c) => splitKey(c.key));
+  const starts = candidates.map((c) => c.bucket.b);
+  const lo = starts.reduce((a, b) => Math.min(a, b));
+  const hi = starts.reduce((a, b) => Math.max(a, b)) + bucketMs;
+  const rows = await runQuery<{ agent: string; tool: string; b_ms: number; n: number }>(
+    ctx,
+    'rate_spike exact counts',
+    `SELECT agent, tool, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, count() AS n
+     FROM ${toolCallsFinal(ctx)}
+     WHERE ts >= fromUnixTimestamp64Milli({lo:Int64}) AND ts < fromUnixTimestamp64Milli({hi:Int64})
+       AND (agent, tool) IN ${boundTuples([['ca', 'String'], ['ct', 'String']])}
+       AND (agent, tool, b_ms) IN ${boundTuples([['ca', 'String'], ['ct', 'String'], ['cb', 'Int64']])}
+     GROUP BY agent, tool, b_ms`,
+    {
+      bucket_ms: bucketMs, lo, hi: Math.min(toMs, hi),
+      ca: keys.map(([a]) => a), ct: keys.map(([, tl]) => tl), cb: starts,
+    },
+  );
+  const counts = new Map(rows.map((r) => [`${seriesKey(r.agent, r.tool)}\u0000${r.b_ms}`, Number(r.n)]));
+  return candidates.map((c) => counts.get(`${c.key}\u0000${c.bucket.b}`) ?? 0);
 }

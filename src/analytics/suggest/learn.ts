@@ -5,7 +5,7 @@
  * proposal within what is already allowed unless the traffic says otherwise).
  */
 import { Tables } from '../../storage/index.js';
-import { runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { SERIES_KEY, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { exclusionSql, type Exclusions } from './exclusions.js';
 
@@ -57,10 +57,10 @@ export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, window
   const rows = await runQuery<UsageRow & Record<string, unknown>>(
     ctx,
     'usage for the suggested policy',
-    `SELECT agent, tool, anyLast(risk) AS risk, ${usageColumns('', '1')}${split}
+    `SELECT any(agent) AS agent, any(tool) AS tool, anyLast(risk) AS risk, ${usageColumns('', '1')}${split}
      FROM (
-       SELECT agent, tool, ts, t_ms, risk, x,
-         if(x, 0, count() OVER (PARTITION BY agent, tool, x ORDER BY t_ms RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW)) AS rolling
+       SELECT ${SERIES_KEY} AS s, agent, tool, ts, t_ms, risk, x,
+         if(x, 0, count() OVER (PARTITION BY s, x ORDER BY t_ms RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW)) AS rolling
        FROM (
          SELECT c.agent AS agent, c.tool AS tool, c.ts AS ts, c.t_ms AS t_ms, c.risk AS risk, ${excluded.expr} AS x
          FROM (
@@ -71,7 +71,7 @@ export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, window
          ${excluded.join}
        )
      ) WHERE t_ms >= {from_ms:Int64}
-     GROUP BY agent, tool ORDER BY tool, agent`,
+     GROUP BY s ORDER BY tool, agent`,
     {
       from_ms: range.fromMs, to_ms: range.toMs, window_ms: windowS * 1000, w_minus_1: windowS * 1000 - 1,
       ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...excluded.params,
@@ -106,12 +106,15 @@ export async function offeredTools(ctx: AnalyticsContext): Promise<OfferedTool[]
   );
 }
 
-/** The newest policy hash seen in the range (what the proxies were running). */
+/**
+ * The newest policy hash seen in the range (what the proxies were running). Without FINAL: the
+ * copies of a redelivered span carry the same hash and time, so they cannot change the answer.
+ */
 export async function newestPolicyHash(ctx: AnalyticsContext, range: TimeRange): Promise<string | undefined> {
   const rows = await runQuery<{ h: string }>(
     ctx,
     'current policy hash',
-    `SELECT argMax(policy_hash, ts) AS h FROM ${toolCallsFinal(ctx)}
+    `SELECT argMax(policy_hash, ts) AS h FROM ${table(ctx, Tables.TOOL_CALLS)}
      WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND policy_hash != ''`,
     { from_ms: range.fromMs, to_ms: range.toMs },
   );

@@ -6,16 +6,22 @@ import { openTestStore } from '../../helpers/store.js';
 const opts = { database: 'warden', cluster: 'prod' };
 const all = loadMigrations().flatMap((m) => renderClusterMigration(m.text, opts));
 
-test('every cluster statement carries ON CLUSTER', () => {
-  for (const s of [...clusterBootstrap(opts), ...all]) assert.match(s, /ON CLUSTER `prod`/, s.slice(0, 120));
+test('every cluster DDL statement carries ON CLUSTER; a backfill runs once, across the Distributed tables', () => {
+  const isInsert = (s: string) => /^INSERT /m.test(s);
+  const [inserts, ddl] = [all.filter(isInsert), all.filter((s) => !isInsert(s))];
+  for (const s of [...clusterBootstrap(opts), ...ddl]) assert.match(s, /ON CLUSTER `prod`/, s.slice(0, 120));
+  assert.ok(inserts.length > 0);
+  for (const s of inserts) {
+    assert.doesNotMatch(s, /ON CLUSTER|_local/, 'DML is not run per node: it reads every shard and writes through the Distributed table once');
+  }
 });
 
 test('tables become Replicated *_local tables plus Distributed tables under the original names', () => {
   const creates = all.filter((s) => /^CREATE TABLE/.test(s));
-  for (const table of ['otel_traces', 'otel_traces_trace_id_ts', 'tool_calls', 'tool_calls_1m', 'tool_inventory']) {
+  for (const table of ['otel_traces', 'otel_traces_trace_id_ts', 'tool_calls', 'tool_calls_1m', 'tool_calls_10m', 'tool_inventory']) {
     const local = creates.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS \`warden\`.${table}_local `));
     assert.ok(local, `no ${table}_local`);
-    assert.match(local, /ENGINE = Replicated(Replacing|Aggregating)?MergeTree\(\)/);
+    assert.match(local, /ENGINE = Replicated(Replacing|Aggregating|Summing)?MergeTree\(\)/);
     const distributed = creates.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS \`warden\`.${table} `));
     assert.ok(distributed, `no Distributed ${table}`);
     assert.match(distributed, new RegExp(`AS \`warden\`\\.${table}_local\\nENGINE = Distributed\\('prod', 'warden', '${table}_local', [^)]+\\)`));

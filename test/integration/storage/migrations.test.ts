@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWardenError } from '../../../src/core/index.js';
-import { loadMigrations, migrate, pendingMigrations, qualified, MIGRATIONS_DIR } from '../../../src/storage/index.js';
+import { Tables, loadMigrations, migrate, pendingMigrations, qualified, MIGRATIONS_DIR } from '../../../src/storage/index.js';
 import { openTestStore } from '../../helpers/store.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -41,6 +41,35 @@ test('an applied migration that was edited is refused with a clear error', async
       assert.match(e.message, /was edited after it was applied/);
       return true;
     });
+  } finally {
+    await store.close();
+  }
+});
+
+test('upgrading a store fills the 10-minute rollup from the calls recorded before it', async () => {
+  const store = await openTestStore({ migrate: false });
+  try {
+    const all = loadMigrations();
+    const rollup = all.find((m) => m.name.includes('tool_calls_10m'));
+    assert.ok(rollup, 'the rollup migration');
+    await migrate(store, {}, all.filter((m) => m.version < rollup.version));
+    const base = Date.parse('2026-11-25T10:00:00Z');
+    const span = (ms: number, id: string, tool: string) => ({
+      Timestamp: `${ms}000000`, TraceId: 'c'.repeat(32), SpanId: id.padStart(16, '0'), SpanName: `tools/call ${tool}`, SpanKind: 'Server', ServiceName: 'warden-proxy',
+      SpanAttributes: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': tool, 'gen_ai.agent.id': 'a1', 'warden.decision': 'allow' },
+    });
+    const before = [span(base, '1', 'x'), span(base + 1_000, '2', 'x'), span(base + 600_000, '3', 'x'), span(base, '4', 'y')];
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, before);
+    await migrate(store);
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, [span(base + 2_000, '5', 'x')]); // after: through the view
+    const rows = await store.query<{ tool: string; bucket: string; calls: number }>(
+      `SELECT tool, toString(bucket) AS bucket, sum(calls) AS calls FROM ${qualified(store.database, Tables.TOOL_CALLS_10M)} GROUP BY tool, bucket ORDER BY tool, bucket`,
+    );
+    assert.deepEqual(rows.map((r) => [r.tool, r.bucket, Number(r.calls)]), [
+      ['x', '2026-11-25 10:00:00', 3],
+      ['x', '2026-11-25 10:10:00', 1],
+      ['y', '2026-11-25 10:00:00', 1],
+    ]);
   } finally {
     await store.close();
   }

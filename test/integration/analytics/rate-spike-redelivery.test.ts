@@ -1,0 +1,54 @@
+// rate_spike counts its buckets without FINAL for speed; a span delivered twice (a proxy's
+// spool resending a batch whose acknowledgement was lost) must still count once in what it
+// reports and decides: neither doubling a real spike's count nor making a spike of a bucket
+// that only reaches the threshold when its copies count.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_ANALYTICS_CONFIG, DETECTORS, analyticsContext, spikeThreshold } from '../../../src/analytics/index.js';
+import { Tables } from '../../../src/storage/index.js';
+import { openTestStore } from '../../helpers/store.js';
+
+const BUCKET_MS = DEFAULT_ANALYTICS_CONFIG.anomalies.spikeBucketS * 1000;
+const base = Date.parse('2026-11-25T00:00:00Z');
+const HISTORY_PER_BUCKET = 3;
+const HISTORY_BUCKETS = 48;
+
+function span(ms: number, id: string) {
+  return {
+    Timestamp: `${ms}000000`, TraceId: 'b'.repeat(32), SpanId: id.padStart(16, '0'), SpanName: 'tools/call memory_search', SpanKind: 'Server', ServiceName: 'warden-proxy',
+    SpanAttributes: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'memory_search', 'gen_ai.agent.id': 'steady', 'warden.decision': 'allow' },
+  };
+}
+
+/** `n` spans spread over the bucket starting at `startMs`, ids prefixed by `tag`. */
+function bucket(startMs: number, n: number, tag: string) {
+  return Array.from({ length: n }, (_, i) => span(startMs + Math.floor((i * BUCKET_MS) / n), `${tag}${i}`));
+}
+
+test('rate_spike: redelivered spans count once in a spike and never make one', async () => {
+  const store = await openTestStore();
+  try {
+    const history = [];
+    for (let b = 0; b < HISTORY_BUCKETS; b++) history.push(...bucket(base - (b + 1) * 2 * BUCKET_MS, HISTORY_PER_BUCKET, `h${b}x`));
+    const { threshold } = spikeThreshold(Array(HISTORY_BUCKETS).fill(HISTORY_PER_BUCKET), DEFAULT_ANALYTICS_CONFIG.anomalies) ?? assert.fail('history too short to judge');
+    const spikeCalls = threshold + 5;
+    const nearCalls = Math.ceil(threshold / 2) + 1; // under the threshold once, over it twice
+    assert.ok(nearCalls < threshold && 2 * nearCalls >= threshold);
+    const spike = bucket(base + 6 * BUCKET_MS, spikeCalls, 's');
+    const near = bucket(base + 30 * BUCKET_MS, nearCalls, 'n');
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, [...history, ...spike, ...near]);
+    // The copies arrive in later inserts: separate parts, not merged away when the detector reads.
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, spike);
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, near);
+
+    const found = await DETECTORS.rate_spike(analyticsContext(store), { fromMs: base, toMs: base + 86_400_000 }, {});
+    assert.equal(found.length, 1, `one spike, not the redelivered near-miss: ${JSON.stringify(found.map((a) => [a.start, a.observed]))}`);
+    const [flag] = found;
+    assert.equal(flag?.start, new Date(base + 6 * BUCKET_MS).toISOString());
+    assert.equal(flag?.observed, spikeCalls, 'each span once');
+    assert.equal(flag?.calls, spikeCalls);
+    assert.equal(flag?.threshold, threshold);
+  } finally {
+    await store.close();
+  }
+});
