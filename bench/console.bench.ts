@@ -99,22 +99,43 @@ async function timeView(browser: Browser, url: string, v: ViewCase): Promise<Run
     const error = shown && (await outcome.getAttribute('role')) === 'alert' ? ((await outcome.textContent()) ?? 'error') : undefined;
     const slowestApiMs = await page.evaluate(() =>
       Math.max(0, ...(globalThis as any).performance.getEntriesByType('resource').filter((e: any) => e.name.includes('/api/v1/')).map((e: any) => e.responseEnd - e.startTime)));
-    return { ms: error ? undefined : ms, error, slowestApiMs, open: shown ? [] : [...open].map((u) => new URL(u).pathname + new URL(u).search) };
+    const run = { ms: error ? undefined : ms, error, slowestApiMs, open: shown ? [] : [...open].map((u) => new URL(u).pathname + new URL(u).search) };
+    // The page's later requests (the Policy view's replays) finish before the next run starts.
+    await requestsDone(open, REPLAY_LIMIT_MS);
+    return run;
   } finally {
     await context.close();
   }
 }
 
+/** Until the page has had no `/api/v1/*` request open for a second (or maxMs passed). */
+async function requestsDone(open: ReadonlySet<string>, maxMs: number): Promise<void> {
+  const t = performance.now();
+  let quietSince = performance.now();
+  while (performance.now() - t < maxMs) {
+    if (open.size > 0) quietSince = performance.now();
+    else if (performance.now() - quietSince >= 1_000) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** How long the store must run no query before the next run starts. */
+const QUIET_MS = 3_000;
+
 /**
  * A closed page leaves its requests' queries running in serve (after a timeout, or the Policy
  * view's replays once the policy is timed): wait for them so the next run starts on a quiet store.
+ * One request runs several queries with work in Node between them, so one empty sample is not
+ * enough: the store must stay idle for QUIET_MS (one sample let runs overlap the last run's replays).
  */
 async function storeIdle(serve: RunningServe, maxMs = 900_000): Promise<void> {
   const t = performance.now();
+  let quietSince = performance.now();
   while (performance.now() - t < maxMs) {
     const [row] = await serve.queryStore.query<{ n: number }>("SELECT count() AS n FROM system.processes WHERE query NOT LIKE '%system.processes%'");
-    if (Number(row?.n ?? 0) === 0) return;
-    await new Promise((r) => setTimeout(r, 500));
+    if (Number(row?.n ?? 0) > 0) quietSince = performance.now();
+    else if (performance.now() - quietSince >= QUIET_MS) return;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
