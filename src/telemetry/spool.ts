@@ -2,15 +2,17 @@ import { chmodSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, wr
 import { readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/index.js';
+import { ownerAlive, ownerToken } from './spool-owner.js';
 
 /**
  * A bounded on-disk queue of OTLP export bodies: every batch the proxy exports is here from
  * the moment it is handed over until the endpoint took it, so a SIGKILL loses none of them.
- * Files are named `<ms>-<pid>-<seq>-<spans>.otlp` so the name order is the age order and
- * the span count survives a restart. Writes are atomic (temp file + rename). A file being
- * delivered is claimed (renamed `….claim-<pid>`), so two proxies sharing a directory never
- * send the same file twice; a claim left by a dead process is released on start, and a temp
- * file it left (killed mid-write) is removed.
+ * Files are named `<ms>-<owner>-<seq>-<spans>.otlp` so the name order is the age order and
+ * the span count survives a restart (owner: pid and start time, spool-owner.ts). Writes are
+ * atomic (temp file + rename). A file being delivered is claimed (renamed `….claim-<owner>`),
+ * so two proxies sharing a directory never send the same file twice; a claim left by a dead
+ * process (even one whose pid now belongs to another) is released on start, and a temp file
+ * it left (killed mid-write) is removed.
  */
 export interface ClaimedSpoolFile {
   entry: SpoolEntry;
@@ -27,6 +29,8 @@ export interface SpoolEntry {
 const SUFFIX = '.otlp';
 const CLAIM = '.claim-';
 const TMP = '.tmp-';
+/** This process, in the names of the files it writes and claims. */
+const OWNER = ownerToken();
 
 /** Spooled spans hold agent names, tool names and argument hashes: readable by the proxy's user only. */
 export const SPOOL_FILE_MODE = 0o600;
@@ -83,9 +87,9 @@ export class DiskSpool {
   add(body: Uint8Array, spans: number, claimed?: false): SpoolEntry;
   add(body: Uint8Array, spans: number, claimed = false): ClaimedSpoolFile | SpoolEntry {
     this.open();
-    const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${String(this.seq++).padStart(6, '0')}-${spans}${SUFFIX}`;
+    const name = `${String(Date.now()).padStart(15, '0')}-${OWNER}-${String(this.seq++).padStart(6, '0')}-${spans}${SUFFIX}`;
     const tmp = join(this.dir, `${TMP}${name}`);
-    const path = join(this.dir, claimed ? `${name}${CLAIM}${process.pid}` : name);
+    const path = join(this.dir, claimed ? `${name}${CLAIM}${OWNER}` : name);
     writeFileSync(tmp, body, { mode: SPOOL_FILE_MODE });
     renameSync(tmp, path);
     const entry: SpoolEntry = { name, bytes: body.byteLength, spans, claimed };
@@ -101,7 +105,7 @@ export class DiskSpool {
     for (;;) {
       const entry = this.entries.find((e) => !e.claimed);
       if (!entry) return undefined;
-      const claimedPath = join(this.dir, `${entry.name}${CLAIM}${process.pid}`);
+      const claimedPath = join(this.dir, `${entry.name}${CLAIM}${OWNER}`);
       try {
         await rename(join(this.dir, entry.name), claimedPath);
         entry.claimed = true;
@@ -168,17 +172,11 @@ export class DiskSpool {
   private tidy(name: string): void {
     const path = join(this.dir, name);
     if (name.includes(CLAIM)) {
-      if (!isAlive(pidOf(name.slice(name.lastIndexOf(CLAIM) + CLAIM.length)))) tryFs(() => renameSync(path, path.slice(0, path.lastIndexOf(CLAIM))));
-    } else if (name.startsWith(TMP) && !isAlive(pidOf(name.slice(TMP.length).split('-')[1]))) {
+      if (!ownerAlive(name.slice(name.lastIndexOf(CLAIM) + CLAIM.length))) tryFs(() => renameSync(path, path.slice(0, path.lastIndexOf(CLAIM))));
+    } else if (name.startsWith(TMP) && !ownerAlive(name.slice(TMP.length).split('-')[1] ?? '')) {
       tryFs(() => unlinkSync(path));
     }
   }
-}
-
-/** Before the spool is opened no file is this process's, so a name with its pid is a dead process's (a reused pid). */
-function pidOf(text: string | undefined): number {
-  const pid = Number(text);
-  return pid === process.pid ? -1 : pid;
 }
 
 function sizeOf(path: string): number {
@@ -201,14 +199,4 @@ function tryFs(step: () => void): void {
 function spanCountFromName(name: string): number {
   const count = Number(name.slice(0, -SUFFIX.length).split('-').pop());
   return Number.isFinite(count) ? count : 0;
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

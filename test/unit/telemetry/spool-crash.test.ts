@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createLogger, silentLogger } from '../../../src/core/index.js';
-import { DiskSpool, SpoolingOtlpExporter, type DeliveryOutcome } from '../../../src/telemetry/index.js';
+import { DiskSpool, SpoolingOtlpExporter, type DeliveryOutcome, ownerToken } from '../../../src/telemetry/index.js';
 import { eventually } from '../../helpers/eventually.js';
 
 const root = mkdtempSync(join(tmpdir(), 'warden-spool-crash-'));
@@ -26,8 +26,8 @@ describe('spooling exporter: a batch is on disk from the moment it is handed ove
     const spool = new DiskSpool(dir, 1_000_000, silentLogger);
     const { exporter, open } = exporterWith(spool);
     for (const name of ['ok', 'bad', 'down']) exporter.exportBody(Buffer.from(name), 1);
-    const files = () => readdirSync(dir).map((n) => n.replace(/^\d+-\d+-/, '')).sort();
-    const claimed = (seq: number) => `00000${seq}-1.otlp.claim-${process.pid}`;
+    const files = () => readdirSync(dir).map((n) => n.replace(/^\d+-[\d.]+-/, '')).sort();
+    const claimed = (seq: number) => `00000${seq}-1.otlp.claim-${ownerToken()}`;
     assert.deepEqual(files(), [claimed(0), claimed(1), claimed(2)], 'three claimed files before any answer');
     open[2]!.answer('retry');
     await eventually('a failed send back in the queue', () => files().includes('000002-1.otlp'), { intervalMs: 5 });

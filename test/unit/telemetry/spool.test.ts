@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createLogger, silentLogger } from '../../../src/core/index.js';
-import { DiskSpool, SpoolingOtlpExporter, createTelemetry, type CallContext, type DeliveryOutcome } from '../../../src/telemetry/index.js';
+import { DiskSpool, SpoolingOtlpExporter, createTelemetry, type CallContext, type DeliveryOutcome, ownerToken, processStart } from '../../../src/telemetry/index.js';
 import { OtlpReceiver } from '../../helpers/otlp-receiver.js';
 import { eventually } from '../../helpers/eventually.js';
 
@@ -61,6 +62,28 @@ describe('disk spool', () => {
     const reopened = new DiskSpool(dir, 1000, silentLogger);
     await reopened.init();
     assert.equal(reopened.pendingSpans, 2);
+  });
+
+  it("releases a dead process's claim even when its pid now belongs to a live process, and keeps a live owner's claim", async (t) => {
+    // A live process stands in for both: the proxy that claimed a file and is still sending it,
+    // and (with another start time) an unrelated process that got a dead proxy's pid.
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    t.after(() => live.kill('SIGKILL'));
+    const pid = live.pid as number;
+    const start = processStart(pid);
+    if (start === undefined) assert.fail('this test needs /proc (Linux)');
+    const dir = join(root, 'reused-pid');
+    mkdirSync(dir, { recursive: true });
+    const stale = `000000000000001-${pid}.1-000000-3.otlp`;
+    const sending = `000000000000002-${pid}.${start}-000001-4.otlp`;
+    writeFileSync(join(dir, `${stale}.claim-${pid}.${Number(start) - 1}`), new Uint8Array(10));
+    writeFileSync(join(dir, `${sending}.claim-${ownerToken(pid)}`), new Uint8Array(10));
+    const spool = new DiskSpool(dir, 1000, silentLogger);
+    await spool.init();
+    assert.deepEqual(readdirSync(dir).sort(), [stale, `${sending}.claim-${pid}.${start}`]);
+    const claimed = await spool.claimOldest();
+    assert.equal(claimed?.entry.name, stale, 'the released file is delivered');
+    assert.equal(await spool.claimOldest(), undefined, "the live owner's file is not sent twice");
   });
 });
 
