@@ -66,6 +66,9 @@ export const ToolCalls1mColumns = {
   DURATION_Q: 'duration_q',
 } as const;
 
+/** The width of a `tool_calls_10m` bucket (migrations/0008_tool_calls_10m.sql: toStartOfTenMinutes). */
+export const TOOL_CALLS_10M_BUCKET_S = 600;
+
 /** `tool_calls_10m`: calls per 10 minutes, copies of a redelivered span included; read with sum(calls). */
 export const ToolCalls10mColumns = {
   BUCKET: 'bucket',

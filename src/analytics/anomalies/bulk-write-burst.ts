@@ -6,7 +6,7 @@
  *   (a median, so one earlier storm does not raise the bar);
  * threshold = min(ceiling, max(minCalls, factor × baseline)), or the ceiling without history.
  */
-import { Tables } from '../../storage/index.js';
+import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
 import { CALLS_ONCE, SERIES_KEY, boundTuples, runQuery, table, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { median } from '../stats.js';
@@ -92,6 +92,7 @@ interface Candidate {
  * of minutes m - k … m reach it. Only their calls are ordered after; a store without bursts
  * ends here after one aggregate. Counted without FINAL on a hashed series key (SERIES_KEY): a
  * redelivered copy can only add a candidate, and the ordered pass counts each span once.
+ * Only the 10-minute buckets that could hold such a window are read (busyBuckets).
  */
 async function candidateMinutes(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<Candidate[]> {
   return runQuery<Candidate>(
@@ -103,11 +104,31 @@ async function candidateMinutes(ctx: AnalyticsContext, params: Record<string, un
          SELECT ${SERIES_KEY} AS s, any(agent) AS agent_name, any(tool) AS tool_name, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) AS m, count() AS n
          FROM ${table(ctx, Tables.TOOL_CALLS)}
          WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
+           AND (${SERIES_KEY}, intDiv(toUnixTimestamp64Milli(ts), ${BUCKET_MS})) IN (${busyBuckets(ctx)})
          GROUP BY s, m
        )
      ) WHERE rolling >= {min_c:UInt32} AND m >= intDiv({from_ms:Int64}, ${MINUTE_MS})`,
-    params,
+    { ...params, j: Math.ceil(Number(params.window_ms) / BUCKET_MS) },
   );
+}
+
+const BUCKET_MS = TOOL_CALLS_10M_BUCKET_S * 1000;
+
+/**
+ * (series key, 10-minute bucket) pairs whose calls, with the `j` buckets before, reach the
+ * prefilter in the 10-minute rollup, each with those `j` buckets (a window ending in one reaches
+ * back into them). The rollup counts every call of the series whatever its risk, and every copy
+ * of a redelivered span: a superset of what the calls could reach, so no burst is skipped.
+ */
+function busyBuckets(ctx: AnalyticsContext): string {
+  return `SELECT s, arrayJoin(range(b - {j:UInt32}, b + 1)) FROM (
+             SELECT s, b, sum(n) OVER (PARTITION BY s ORDER BY b RANGE BETWEEN {j:UInt32} PRECEDING AND CURRENT ROW) AS reach FROM (
+               SELECT ${SERIES_KEY} AS s, toInt64(intDiv(toUnixTimestamp(bucket) * 1000, ${BUCKET_MS})) AS b, sum(calls) AS n
+               FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
+               WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64} - ${BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64})
+                 AND ({agent:String} = '' OR agent = {agent:String})
+               GROUP BY s, b)
+           ) WHERE reach >= {min_c:UInt32}`;
 }
 
 function candidateParams(c: readonly Candidate[]): Record<string, unknown> {

@@ -7,7 +7,7 @@
  *   over counts of 0–4 mislead.
  * Either way x must also reach spikeMinCalls and spikeMinRatio × median.
  */
-import { Tables } from '../../storage/index.js';
+import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
 import { SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { mad, median, poissonThreshold, robustZ } from '../stats.js';
@@ -71,9 +71,6 @@ export async function detectRateSpikes(ctx: AnalyticsContext, range: TimeRange, 
   });
 }
 
-/** The rollup's bucket (migrations/0008_tool_calls_10m.sql): rate_spike buckets that are multiples of it read the rollup. */
-const ROLLUP_BUCKET_S = 600;
-
 /**
  * Calls per bucket of every series with a bucket in the range big enough to be a spike, over
  * the range and its lookback. Read from the 10-minute rollup, which counts every copy of a
@@ -87,7 +84,7 @@ async function bucketSeries(ctx: AnalyticsContext, range: TimeRange, agent: stri
     ctx,
     'rate_spike detection',
     `SELECT any(agent_name) AS agent, any(tool_name) AS tool, groupArray(b_ms) AS b, groupArray(cnt) AS n FROM (
-       ${(bucketMs / 1000) % ROLLUP_BUCKET_S === 0 ? fromRollup(ctx) : fromCalls(ctx)}
+       ${(bucketMs / 1000) % TOOL_CALLS_10M_BUCKET_S === 0 ? fromRollup(ctx) : fromCalls(ctx)}
        GROUP BY s, b_ms
      ) GROUP BY s
      HAVING arrayExists((x, c) -> x + {bucket_ms:Int64} > {from_ms:Int64} AND c >= {min_calls:UInt32}, b, n)`,
@@ -105,7 +102,7 @@ const ANY_AGENT = "({agent:String} = '' OR agent = {agent:String})";
 function fromRollup(ctx: AnalyticsContext): string {
   return `SELECT ${SERIES_NAMES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, sum(calls) AS cnt
        FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
-       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${ROLLUP_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${ANY_AGENT}`;
+       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${ANY_AGENT}`;
 }
 
 /** Any other bucket size: the calls themselves, without FINAL (copies count, as in the rollup). */

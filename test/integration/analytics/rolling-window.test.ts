@@ -61,3 +61,32 @@ test('bulk_write_burst: a burst split across a minute boundary is found (no cale
     await store.close();
   }
 });
+
+test('bulk_write_burst: a burst straddling two 10-minute buckets counts the calls of both, though neither alone reaches the prefilter', async () => {
+  const store = await openTestStore();
+  try {
+    const t = DEFAULT_ANALYTICS_CONFIG.anomalies;
+    const write = (ms: number, id: string) => {
+      const row = span(ms, id.padStart(16, '0'));
+      return { ...row, SpanAttributes: { ...row.SpanAttributes, 'warden.tool.risk': 'write' } };
+    };
+    // A quiet history (3 writes a day) puts the threshold at its floor, burstMinCalls.
+    const history = [1, 2, 3].flatMap((d) => [0, 1, 2].map((i) => write(base - d * 86_400_000 + i * 1_000, `h${d}x${i}`)));
+    assert.ok(t.burstFactor * 3 <= t.burstMinCalls);
+    const early = Math.floor(t.burstMinCalls / 2) + 5; // each part under the floor on its own…
+    const late = t.burstMinCalls - early + 5; // …the two within one window over it
+    assert.ok(early < t.burstMinCalls && late < t.burstMinCalls);
+    const boundary = base + 600_000; // 10:10:00, a bucket boundary of the 10-minute rollup
+    const rows = [
+      ...Array.from({ length: early }, (_, i) => write(boundary - 10_000 + i * 100, `e${i}`)),
+      ...Array.from({ length: late }, (_, i) => write(boundary + i * 100, `l${i}`)),
+    ];
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, [...history, ...rows]);
+    const [burst, ...more] = await DETECTORS.bulk_write_burst(analyticsContext(store), { fromMs: base, toMs: base + 3_600_000 }, {});
+    assert.equal(more.length, 0);
+    assert.equal(burst?.threshold, t.burstMinCalls);
+    assert.equal(burst?.observed, early + late, 'the window over the boundary holds the calls of both buckets');
+  } finally {
+    await store.close();
+  }
+});
