@@ -123,8 +123,8 @@ export class SimulationLane implements ReplayLane {
 
   async result(ctx: AnalyticsContext): Promise<SimulationResult> {
     const t = this.tally;
-    await fillSpanIds(ctx, t.samples, t.sampled);
-    return { summary: { policy_hash: this.policy.hash, ...isoRange(this.range), ...t.totals(), note: ARGS_NOTE }, by_agent_tool: t.rows(), samples: t.samples };
+    const samples = await t.samples.withSpanIds(ctx);
+    return { summary: { policy_hash: this.policy.hash, ...isoRange(this.range), ...t.totals(), note: ARGS_NOTE }, by_agent_tool: t.rows(), samples };
   }
 }
 
@@ -134,22 +134,49 @@ export async function simulatePolicy(ctx: AnalyticsContext, candidate: unknown, 
   return lane.result(ctx);
 }
 
-/** Replayed calls carry no span id (see replay-source.ts): the samples get theirs here. */
-export async function fillSpanIds(ctx: AnalyticsContext, samples: SimulationSample[], calls: readonly RecordedCall[]): Promise<void> {
-  const ids = await spanIdsOf(ctx, calls);
-  samples.forEach((s, k) => { s.span_id = ids[k] ?? ''; });
+/** One agent+tool as a map key. */
+export function agentToolKey(c: RecordedCall): string {
+  return `${c.a}\u0000${c.o}`;
 }
 
-export function sampleOf(c: RecordedCall, d: Decision): SimulationSample {
-  return { ts: new Date(c.t).toISOString(), agent: c.a, tool: c.o, session: c.s, span_id: '', decision: d.decision, rule: d.rule, reason: d.reason, actual_decision: c.d };
+/** Rows per agent+tool in the order every answer lists them. */
+export function byAgentTool<T extends { agent: string; tool: string }>(rows: Iterable<T>): T[] {
+  return [...rows].sort((a, b) => a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool));
+}
+
+/**
+ * The first refused calls offered, at most `max` in all and `perTool` per agent+tool, kept
+ * with the calls behind them: replayed calls carry no span id (see replay-source.ts), so the
+ * samples get theirs in `withSpanIds`, from one lookup.
+ */
+export class RefusalSamples {
+  private readonly samples: SimulationSample[] = [];
+  private readonly calls: RecordedCall[] = [];
+  private readonly perKey = new Map<string, number>();
+
+  constructor(private readonly max: number, private readonly perTool: number) {}
+
+  offer(c: RecordedCall, d: Decision): void {
+    if (this.samples.length >= this.max) return;
+    const key = agentToolKey(c);
+    const taken = this.perKey.get(key) ?? 0;
+    if (taken >= this.perTool) return;
+    this.perKey.set(key, taken + 1);
+    this.samples.push({ ts: new Date(c.t).toISOString(), agent: c.a, tool: c.o, session: c.s, span_id: '', decision: d.decision, rule: d.rule, reason: d.reason, actual_decision: c.d });
+    this.calls.push(c);
+  }
+
+  async withSpanIds(ctx: AnalyticsContext): Promise<SimulationSample[]> {
+    const ids = await spanIdsOf(ctx, this.calls);
+    this.samples.forEach((s, k) => { s.span_id = ids[k] ?? ''; });
+    return this.samples;
+  }
 }
 
 /** Counts per decision, per agent+tool, and the first refused calls. */
 class Tally {
-  readonly samples: SimulationSample[] = [];
-  /** The calls behind `samples`, for their span ids. */
-  readonly sampled: RecordedCall[] = [];
-  private readonly byKey = new Map<string, { row: AgentToolOutcome; argsDependent: boolean; sampled: number }>();
+  readonly samples: RefusalSamples;
+  private readonly byKey = new Map<string, { row: AgentToolOutcome; argsDependent: boolean }>();
   private readonly decisions = zero();
   private readonly actual: Record<string, number> = {};
   private calls = 0;
@@ -159,17 +186,19 @@ class Tally {
   private argsUnchecked = 0;
 
   constructor(
-    private readonly perTool: number,
-    private readonly maxSamples: number,
+    perTool: number,
+    maxSamples: number,
     private readonly argsDependent: (agent: string, tool: string) => boolean,
-  ) {}
+  ) {
+    this.samples = new RefusalSamples(maxSamples, perTool);
+  }
 
   add(c: RecordedCall, d: Decision): void {
-    const key = `${c.a}\u0000${c.o}`;
+    const key = agentToolKey(c);
     let entry = this.byKey.get(key);
     if (!entry) {
       const row: AgentToolOutcome = { agent: c.a, tool: c.o, calls: 0, ...zero(), actual_refused: 0, newly_refused: 0, newly_allowed: 0, args_unchecked: 0 };
-      entry = { row, argsDependent: this.argsDependent(c.a, c.o), sampled: 0 };
+      entry = { row, argsDependent: this.argsDependent(c.a, c.o) };
       this.byKey.set(key, entry);
     }
     const row = entry.row;
@@ -185,11 +214,7 @@ class Tally {
     if (wasRefused) row.actual_refused++;
     if (refused && !wasRefused) { row.newly_refused++; this.newlyRefused++; }
     if (!refused && wasRefused) { row.newly_allowed++; this.newlyAllowed++; }
-    if (refused && this.samples.length < this.maxSamples && entry.sampled < this.perTool) {
-      entry.sampled++;
-      this.samples.push(sampleOf(c, d));
-      this.sampled.push(c);
-    }
+    if (refused) this.samples.offer(c, d);
   }
 
   totals() {
@@ -200,6 +225,6 @@ class Tally {
   }
 
   rows(): AgentToolOutcome[] {
-    return [...this.byKey.values()].map((e) => e.row).sort((a, b) => a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool));
+    return byAgentTool([...this.byKey.values()].map((e) => e.row));
   }
 }

@@ -3,7 +3,7 @@ export * from './args.js';
 export * from './redact.js';
 export * from './recorder.js';
 export * from './spool.js';
-export { ownerAlive, ownerToken, processStart } from './spool-owner.js';
+export { ownerToken, processStart } from './spool-owner.js';
 export * from './spooling-exporter.js';
 export * from './provider.js';
 export * from './span-writer.js';

@@ -10,7 +10,7 @@ import type { PolicyDocument } from '../../policy/index.js';
 import { isoRange, type TimeRange } from '../range.js';
 import type { RecordedCall } from '../replay-source.js';
 import type { AnalyticsContext } from '../context.js';
-import { decideReplayed, fillSpanIds, sampleOf, type ReplayLane, type ReplayPolicy, type SimulationSample } from '../simulate.js';
+import { RefusalSamples, agentToolKey, byAgentTool, decideReplayed, type ReplayLane, type ReplayPolicy, type SimulationSample } from '../simulate.js';
 import type { ExclusionIndex } from './exclusions.js';
 
 export interface ForwardRow {
@@ -42,9 +42,8 @@ const EXAMPLES_PER_TOOL = 3;
 export class ForwardLane implements ReplayLane {
   readonly fromMs: number;
   readonly toMs: number;
-  private readonly rows = new Map<string, { row: ForwardRow; examples: number }>();
-  private readonly examples: SimulationSample[] = [];
-  private readonly exampleCalls: RecordedCall[] = [];
+  private readonly rows = new Map<string, ForwardRow>();
+  private readonly examples = new RefusalSamples(EXAMPLES, EXAMPLES_PER_TOOL);
   private calls = 0;
   private normal = 0;
   private normalRefused = 0;
@@ -65,48 +64,44 @@ export class ForwardLane implements ReplayLane {
   add(c: RecordedCall): void {
     const d = decideReplayed(this.policy, c);
     const refused = d.decision !== 'allow';
-    const entry = this.entry(c);
+    const row = this.row(c);
     this.calls++;
-    entry.row.calls++;
+    row.calls++;
     if (this.flagged.has(c.a, c.o, c.s, c.t)) {
       this.runaway++;
-      entry.row.runaway_calls++;
-      if (refused) { this.runawayRefused++; entry.row.runaway_refused++; }
+      row.runaway_calls++;
+      if (refused) { this.runawayRefused++; row.runaway_refused++; }
       return;
     }
     if (c.d !== 'allow' && c.e) return;
     this.normal++;
     if (!refused) return;
     this.normalRefused++;
-    entry.row.normal_refused++;
-    if (this.examples.length < EXAMPLES && entry.examples < EXAMPLES_PER_TOOL) {
-      entry.examples++;
-      this.examples.push(sampleOf(c, d));
-      this.exampleCalls.push(c);
-    }
+    row.normal_refused++;
+    this.examples.offer(c, d);
   }
 
-  private entry(c: RecordedCall): { row: ForwardRow; examples: number } {
-    const key = `${c.a}\u0000${c.o}`;
-    let e = this.rows.get(key);
-    if (!e) {
-      e = { row: { agent: c.a, tool: c.o, calls: 0, normal_refused: 0, runaway_calls: 0, runaway_refused: 0 }, examples: 0 };
-      this.rows.set(key, e);
+  private row(c: RecordedCall): ForwardRow {
+    const key = agentToolKey(c);
+    let row = this.rows.get(key);
+    if (!row) {
+      row = { agent: c.a, tool: c.o, calls: 0, normal_refused: 0, runaway_calls: 0, runaway_refused: 0 };
+      this.rows.set(key, row);
     }
-    return e;
+    return row;
   }
 
   async result(ctx: AnalyticsContext): Promise<ForwardTest> {
-    await fillSpanIds(ctx, this.examples, this.exampleCalls);
+    const examples = await this.examples.withSpanIds(ctx);
     return {
       learned_on: isoRange(this.learnedOn),
       replayed_on: isoRange(this.replayedOn),
       policy_hash: this.policy.hash,
       policy: this.doc,
       calls: this.calls,
-      normal: { calls: this.normal, refused: this.normalRefused, refused_share: share(this.normalRefused, this.normal) ?? 0, examples: this.examples },
+      normal: { calls: this.normal, refused: this.normalRefused, refused_share: share(this.normalRefused, this.normal) ?? 0, examples },
       runaway_excess: { calls: this.runaway, refused: this.runawayRefused, refused_share: share(this.runawayRefused, this.runaway) },
-      by_agent_tool: [...this.rows.values()].map((e) => e.row).sort((a, b) => a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool)),
+      by_agent_tool: byAgentTool(this.rows.values()),
       note: NOTE,
     };
   }

@@ -14,6 +14,12 @@ function span(ms: number, id: string, tool = 'session_close') {
   };
 }
 
+/** A write-risk session_close call (what bulk_write_burst watches). */
+function write(ms: number, id: string) {
+  const row = span(ms, id.padStart(16, '0'));
+  return { ...row, SpanAttributes: { ...row.SpanAttributes, 'warden.tool.risk': 'write' } };
+}
+
 test('rolling max counts across a minute boundary (6), not per calendar minute (3)', async () => {
   const store = await openTestStore();
   try {
@@ -45,10 +51,6 @@ test('bulk_write_burst: a burst split across a minute boundary is found (no cale
     const half = Math.ceil(t.burstCeiling / 2) + 1; // each minute alone stays under the ceiling and the prefilter
     assert.ok(half < t.burstMinCalls * 4 && 2 * half >= t.burstCeiling);
     const rows = [];
-    const write = (ms: number, id: string) => {
-      const row = span(ms, id.padStart(16, '0'));
-      return { ...row, SpanAttributes: { ...row.SpanAttributes, 'warden.tool.risk': 'write' } };
-    };
     for (let i = 0; i < half; i++) rows.push(write(base + 45_000 + i * 100, `b${i}`), write(base + 60_000 + i * 100, `c${i}`));
     await store.insertJsonEachRow(Tables.OTEL_TRACES, rows);
     await store.insertJsonEachRow(Tables.OTEL_TRACES, rows.slice(0, 40)); // redelivered: must not raise the count
@@ -66,10 +68,6 @@ test('bulk_write_burst: a burst straddling two 10-minute buckets counts the call
   const store = await openTestStore();
   try {
     const t = DEFAULT_ANALYTICS_CONFIG.anomalies;
-    const write = (ms: number, id: string) => {
-      const row = span(ms, id.padStart(16, '0'));
-      return { ...row, SpanAttributes: { ...row.SpanAttributes, 'warden.tool.risk': 'write' } };
-    };
     // A quiet history (3 writes a day) puts the threshold at its floor, burstMinCalls.
     const history = [1, 2, 3].flatMap((d) => [0, 1, 2].map((i) => write(base - d * 86_400_000 + i * 1_000, `h${d}x${i}`)));
     assert.ok(t.burstFactor * 3 <= t.burstMinCalls);

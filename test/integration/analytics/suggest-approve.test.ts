@@ -7,6 +7,7 @@ import { ManualClock } from '../../../src/core/index.js';
 import { PolicyEngine, compilePolicy } from '../../../src/policy/index.js';
 import type { StoreDriver } from '../../../src/storage/index.js';
 import type { GeneratedCall, Workload } from '../../../examples/workload/generate.js';
+import { plainCall } from '../../helpers/plain-call.js';
 import { insertWorkloadDirect } from '../../../examples/workload/writers.js';
 import { openTestStore } from '../../helpers/store.js';
 
@@ -18,11 +19,8 @@ let result: SuggestResult;
 
 function calls(): GeneratedCall[] {
   const out: GeneratedCall[] = [];
-  const call = (tsMs: number, agent: string, tool: string) => out.push({
-    tsMs, traceId: (out.length + 1).toString(16).padStart(32, '0'), spanId: (out.length + 1).toString(16).padStart(16, '0'),
-    agent, session: `${agent}-${Math.floor((tsMs - T0) / DAY)}`, tool, risk: RISK[tool] ?? 'write', decision: 'allow', enforced: false, mode: 'audit',
-    argsHash: `h${out.length}`, isError: false, durationMs: 5,
-  });
+  const call = (tsMs: number, agent: string, tool: string) =>
+    out.push(plainCall(out.length + 1, { tsMs, agent, session: `${agent}-${Math.floor((tsMs - T0) / DAY)}`, tool, risk: RISK[tool] ?? 'write' }));
   for (let d = 0; d < 7; d++) {
     for (let i = 0; i < 40; i++) call(T0 + d * DAY + 9 * 3_600_000 + i * 60_000, 'assistant', 'load_context');
     // A cache janitor purges every day: destructive, but regular.

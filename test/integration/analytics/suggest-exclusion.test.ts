@@ -7,6 +7,7 @@ import { analyticsContext, suggestPolicy, type SuggestResult } from '../../../sr
 import { ManualClock, type Clock } from '../../../src/core/index.js';
 import type { StoreDriver } from '../../../src/storage/index.js';
 import { TOOL_RISK, type GeneratedCall, type Workload } from '../../../examples/workload/generate.js';
+import { plainCall } from '../../helpers/plain-call.js';
 import { insertWorkloadDirect } from '../../../examples/workload/writers.js';
 import { openTestStore } from '../../helpers/store.js';
 
@@ -19,11 +20,8 @@ let result: SuggestResult;
 
 function calls(): GeneratedCall[] {
   const out: GeneratedCall[] = [];
-  const call = (tsMs: number, session: string, tool: string) => out.push({
-    tsMs, traceId: (out.length + 1).toString(16).padStart(32, '0'), spanId: (out.length + 1).toString(16).padStart(16, '0'),
-    agent: 'buggy', session, tool, risk: TOOL_RISK[tool] ?? 'write', decision: 'allow', enforced: false, mode: 'audit',
-    argsHash: `h${out.length}`, isError: false, durationMs: 5,
-  });
+  const call = (tsMs: number, session: string, tool: string) =>
+    out.push(plainCall(out.length + 1, { tsMs, agent: 'buggy', session, tool, risk: TOOL_RISK[tool] ?? 'write' }));
   for (let i = 0; i < SESSIONS; i++) {
     const t = T0 + 3_600_000 + i * 600_000;
     // A buggy framework: every session closes three times (flagged from the second close on)…
