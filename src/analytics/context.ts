@@ -1,5 +1,5 @@
 import { ErrorCodes, WardenError, isWardenError, systemClock, type Clock } from '../core/index.js';
-import { Tables, qualified, type StoreDriver } from '../storage/index.js';
+import { TOOL_CALLS_SORTING_KEY, Tables, qualified, type StoreDriver } from '../storage/index.js';
 import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig } from './config.js';
 import { rangeParams, type TimeRange } from './range.js';
 
@@ -17,6 +17,20 @@ export function analyticsContext(store: StoreDriver, config: AnalyticsConfig = D
 /** `tool_calls` read with FINAL: a redelivered span counts once (ReplacingMergeTree). */
 export function toolCallsFinal(ctx: AnalyticsContext): string {
   return `${qualified(ctx.store.database, Tables.TOOL_CALLS)} FINAL`;
+}
+
+/**
+ * `tool_calls` rows matching `where`, each span once, as a subquery: the filter runs first and
+ * the copies of a redelivered span (which share the sorting key) collapse by LIMIT 1 BY that
+ * key. For a selective filter (refusals, errors, lifecycle tools) this reads only the matching
+ * rows, where FINAL reads and merges the sorting key of every row in the range: a week's
+ * enforced refusals on a 2.3 M-call week took 0.13–0.21 s this way against 0.50–0.65 s with FINAL.
+ * Like FINAL with the filter moved to PREWHERE (FINAL_PER_PARTITION), a key whose copies
+ * differ in a filtered column keeps whichever copy matched; a redelivered span's copies are equal.
+ */
+export function callsOnce(tableRef: string, columns: readonly string[], where: readonly string[]): string {
+  const selected = [...new Set([...columns, ...TOOL_CALLS_SORTING_KEY])];
+  return `(SELECT ${selected.join(', ')} FROM ${tableRef} WHERE ${where.join(' AND ')} LIMIT 1 BY ${TOOL_CALLS_SORTING_KEY.join(', ')})`;
 }
 
 /**
@@ -60,7 +74,8 @@ export const FINAL_PER_PARTITION = { do_not_merge_across_partitions_select_final
 export const IN_RANGE = 'ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})';
 
 /** Optional agent/tool filters: an empty bound string means "any". */
-export const AGENT_TOOL_FILTER = "({agent:String} = '' OR agent = {agent:String}) AND ({tool:String} = '' OR tool = {tool:String})";
+export const AGENT_FILTER = "({agent:String} = '' OR agent = {agent:String})";
+export const AGENT_TOOL_FILTER = `${AGENT_FILTER} AND ({tool:String} = '' OR tool = {tool:String})`;
 
 export interface Filter {
   agent?: string | undefined;

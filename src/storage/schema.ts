@@ -52,6 +52,12 @@ export const ToolCallsColumns = {
   SERVICE: 'service',
 } as const;
 
+/**
+ * `tool_calls`' ReplacingMergeTree sorting key (migrations/0002_tool_calls.sql ORDER BY): the
+ * copies of a redelivered span share it, so one row per key is each span once.
+ */
+export const TOOL_CALLS_SORTING_KEY = [ToolCallsColumns.AGENT, ToolCallsColumns.TOOL, ToolCallsColumns.TS, ToolCallsColumns.SPAN_ID] as const;
+
 /** `tool_calls_1m`: per-minute rollup; read counts with uniqExactMerge(calls). */
 export const ToolCalls1mColumns = {
   MINUTE: 'minute',

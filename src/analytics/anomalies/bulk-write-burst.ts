@@ -7,7 +7,7 @@
  * threshold = min(ceiling, max(minCalls, factor × baseline)), or the ceiling without history.
  */
 import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
-import { CALLS_ONCE, SERIES_KEY, boundTuples, runQuery, table, type AnalyticsContext } from '../context.js';
+import { AGENT_FILTER, CALLS_ONCE, SERIES_KEY, boundTuples, runQuery, table, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { median } from '../stats.js';
 import { DAY_MS, burstSeverity, finishAnomaly, mergeEpisodes, seriesKey, type Flagged } from './common.js';
@@ -79,7 +79,7 @@ export async function detectBulkWriteBursts(ctx: AnalyticsContext, range: TimeRa
 }
 
 const MINUTE_MS = 60_000;
-const WHERE_BURST_RISK = "has({risks:Array(String)}, risk) AND ({agent:String} = '' OR agent = {agent:String})";
+const WHERE_BURST_RISK = `has({risks:Array(String)}, risk) AND ${AGENT_FILTER}`;
 
 interface Candidate {
   agent: string;
@@ -126,7 +126,7 @@ function busyBuckets(ctx: AnalyticsContext): string {
                SELECT ${SERIES_KEY} AS s, toInt64(intDiv(toUnixTimestamp(bucket) * 1000, ${BUCKET_MS})) AS b, sum(calls) AS n
                FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
                WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64} - ${BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64})
-                 AND ({agent:String} = '' OR agent = {agent:String})
+                 AND ${AGENT_FILTER}
                GROUP BY s, b)
            ) WHERE reach >= {min_c:UInt32}`;
 }

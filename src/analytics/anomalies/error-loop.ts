@@ -2,13 +2,15 @@
  * error_loop: N or more failed calls (upstream isError or transport error) of the same tool
  * in a row within one session: the agent keeps trying something that keeps failing.
  */
-import { runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { AGENT_FILTER, IN_RANGE, callsOnce, runQuery, table, type AnalyticsContext } from '../context.js';
+import { Tables } from '../../storage/index.js';
 import { rangeParams, type TimeRange } from '../range.js';
 import { finishAnomaly, severityByRatio } from './common.js';
 import type { Anomaly } from './types.js';
 
 export async function detectErrorLoops(ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined } = {}): Promise<Anomaly[]> {
   const t = ctx.config.anomalies;
+  const calls = table(ctx, Tables.TOOL_CALLS);
   const rows = await runQuery<{ agent: string; session: string; tool: string; n: number; first_ms: number; last_ms: number; spans: string[]; etype: string }>(
     ctx,
     'error_loop detection',
@@ -20,14 +22,9 @@ export async function detectErrorLoops(ctx: AnalyticsContext, range: TimeRange, 
        FROM (
          SELECT agent, session, tool, is_error, error_type, ts, span_id,
            is_error != lagInFrame(is_error, 1, NOT is_error) OVER (PARTITION BY agent, session, tool ORDER BY ts, span_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS changed
-         FROM ${toolCallsFinal(ctx)}
-         WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-           AND ({agent:String} = '' OR agent = {agent:String})
-           AND (agent, session, tool) IN (
-             SELECT agent, session, tool FROM ${toolCallsFinal(ctx)}
-             WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND is_error
-               AND ({agent:String} = '' OR agent = {agent:String})
-             GROUP BY agent, session, tool HAVING count() >= {run:UInt32})
+         FROM ${callsOnce(calls, ['session', 'is_error', 'error_type'], [IN_RANGE, AGENT_FILTER, `(agent, session, tool) IN (
+             SELECT agent, session, tool FROM ${callsOnce(calls, ['session'], [IN_RANGE, 'is_error', AGENT_FILTER])}
+             GROUP BY agent, session, tool HAVING count() >= {run:UInt32})`])}
        )
      )
      WHERE is_error

@@ -4,7 +4,7 @@
  * otherwise a new agent would flag every tool it uses.
  */
 import { Tables } from '../../storage/index.js';
-import { SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { AGENT_FILTER, SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { finishAnomaly, severityByRisk } from './common.js';
 import type { Anomaly } from './types.js';
@@ -21,7 +21,7 @@ export async function detectNewTools(ctx: AnalyticsContext, range: TimeRange, sc
          SELECT any(agent) AS agent_name, any(tool) AS tool_name, toUnixTimestamp64Milli(min(ts)) AS first_ms
          FROM ${table(ctx, Tables.TOOL_CALLS)}
          WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-           AND ({agent:String} = '' OR agent = {agent:String})
+           AND ${AGENT_FILTER}
          GROUP BY ${SERIES_KEY}
        )
      ) WHERE first_ms >= {from_ms:Int64} AND first_ms - agent_first_ms >= {min_history_ms:Int64}`,

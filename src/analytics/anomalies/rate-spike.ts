@@ -8,7 +8,7 @@
  * Either way x must also reach spikeMinCalls and spikeMinRatio × median.
  */
 import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
-import { SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { AGENT_FILTER, SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { mad, median, poissonThreshold, robustZ } from '../stats.js';
 import { dayBlocks, finishAnomaly, mergeEpisodes, seriesKey, severityByRatio, splitKey, type Flagged } from './common.js';
@@ -96,20 +96,19 @@ async function bucketSeries(ctx: AnalyticsContext, range: TimeRange, agent: stri
 }
 
 const SERIES_NAMES = `${SERIES_KEY} AS s, any(agent) AS agent_name, any(tool) AS tool_name`;
-const ANY_AGENT = "({agent:String} = '' OR agent = {agent:String})";
 
 /** Rollup rows whose 10 minutes overlap [from − lookback, to). */
 function fromRollup(ctx: AnalyticsContext): string {
   return `SELECT ${SERIES_NAMES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, sum(calls) AS cnt
        FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
-       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${ANY_AGENT}`;
+       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}`;
 }
 
 /** Any other bucket size: the calls themselves, without FINAL (copies count, as in the rollup). */
 function fromCalls(ctx: AnalyticsContext): string {
   return `SELECT ${SERIES_NAMES}, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, count() AS cnt
        FROM ${table(ctx, Tables.TOOL_CALLS)}
-       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${ANY_AGENT}`;
+       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}`;
 }
 
 /** The buckets in the range at or over their day-block's threshold, judged on the counts given. */

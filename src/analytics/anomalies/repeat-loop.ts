@@ -9,7 +9,7 @@
  * however many calls the range holds, as long as no single session is that large.
  */
 import { Tables } from '../../storage/index.js';
-import { IN_RANGE, runQuery, table, type AnalyticsContext } from '../context.js';
+import { AGENT_FILTER, IN_RANGE, runQuery, table, type AnalyticsContext } from '../context.js';
 import { rangeParams, type TimeRange } from '../range.js';
 import { finishAnomaly, severityByRatio } from './common.js';
 import type { Anomaly } from './types.js';
@@ -43,7 +43,7 @@ const SESSION_KEY = 'toUInt32(cityHash64(agent, session) % 4294967296)';
 /** One (agent, session, tool, arguments) key, and the 2^20 sketch buckets it falls into. */
 const CALL_KEY = 'cityHash64(agent, session, tool, args_hash)';
 const SKETCH_BUCKETS = 1_048_576;
-const CANDIDATE_CALLS = `${IN_RANGE} AND args_hash != '' AND ({agent:String} = '' OR agent = {agent:String})`;
+const CANDIDATE_CALLS = `${IN_RANGE} AND args_hash != '' AND ${AGENT_FILTER}`;
 
 /**
  * Sessions where some (tool, arguments) pair occurs at least N times, with their call counts.
@@ -64,7 +64,7 @@ async function candidateSessions(ctx: AnalyticsContext, params: Record<string, u
   if (found.length === 0) return [];
   return runQuery(ctx, 'repeat_loop candidate sizes',
     `SELECT ${SESSION_KEY} AS k, count() AS calls FROM ${calls}
-     WHERE ${IN_RANGE} AND ({agent:String} = '' OR agent = {agent:String}) AND ${SESSION_KEY} IN {found:Array(UInt32)}
+     WHERE ${IN_RANGE} AND ${AGENT_FILTER} AND ${SESSION_KEY} IN {found:Array(UInt32)}
      GROUP BY k`, { ...params, found: found.map((r) => Number(r.k)) });
 }
 
@@ -98,7 +98,7 @@ function loopsIn(ctx: AnalyticsContext, params: Record<string, unknown>): Promis
            (tool, args_hash) != lagInFrame((tool, args_hash), 1, ('', '')) OVER (PARTITION BY agent, session ORDER BY ts, span_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS changed
          FROM (
            SELECT agent, session, tool, args_hash, ts, span_id FROM ${table(ctx, Tables.TOOL_CALLS)}
-           WHERE ${IN_RANGE} AND ({agent:String} = '' OR agent = {agent:String}) AND ${SESSION_KEY} IN {keys:Array(UInt32)}
+           WHERE ${IN_RANGE} AND ${AGENT_FILTER} AND ${SESSION_KEY} IN {keys:Array(UInt32)}
            LIMIT 1 BY span_id
          )
        )

@@ -1,4 +1,5 @@
-import { boundTuples, runQuery, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { Tables } from '../../storage/index.js';
+import { boundTuples, callsOnce, runQuery, table, type AnalyticsContext } from '../context.js';
 
 export interface EpisodeRef {
   agent: string;
@@ -19,9 +20,9 @@ export async function sampleEpisodes(ctx: AnalyticsContext, episodes: readonly E
     'anomaly samples',
     `SELECT e.idx AS idx, groupArray({samples:UInt32})(c.span_id) AS spans, count() AS calls
      FROM (
-       SELECT agent, tool, toUnixTimestamp64Milli(ts) AS t, span_id FROM ${toolCallsFinal(ctx)}
-       WHERE ts >= fromUnixTimestamp64Milli({lo:Int64}) AND ts < fromUnixTimestamp64Milli({hi:Int64})
-         AND (agent, tool) IN ${boundTuples([['ea', 'String'], ['et', 'String']])}
+       SELECT agent, tool, toUnixTimestamp64Milli(ts) AS t, span_id FROM ${callsOnce(table(ctx, Tables.TOOL_CALLS), [], [
+         'ts >= fromUnixTimestamp64Milli({lo:Int64}) AND ts < fromUnixTimestamp64Milli({hi:Int64})',
+         `(agent, tool) IN ${boundTuples([['ea', 'String'], ['et', 'String']])}`])}
      ) AS c
      ASOF JOIN (
        SELECT tupleElement(k, 1) AS agent, tupleElement(k, 2) AS tool, tupleElement(k, 3) AS f, tupleElement(k, 4) AS e, tupleElement(k, 5) AS idx

@@ -10,11 +10,12 @@
  */
 import { ToolCallsColumns as C } from '../../storage/index.js';
 import type { AnomalyThresholds } from '../config.js';
+import { callsOnce } from '../context.js';
 import { SEVERITY_RATIOS } from './common.js';
 import type { AnomalyType } from './types.js';
 
 export interface RuleTarget {
-  /** The `db`.`tool_calls` reference to read (with FINAL). */
+  /** The `db`.`tool_calls` reference to read (each span once: callsOnce). */
   toolCalls: string;
   /** 'bound': Warden's parameters; 'grafana': literals and the plugin's time macros. */
   mode: 'bound' | 'grafana';
@@ -115,11 +116,11 @@ export function lifecycleSessionsRule(t: AnomalyThresholds, target: RuleTarget):
 
 function lifecycleSessionsSql(r: Render, t: AnomalyThresholds, target: RuleTarget): string {
   const tools = r.strings('lifecycle_tools', t.lifecycleTools);
+  const where = [`${C.TS} >= ${r.from}`, `${C.TS} < ${r.to}`, `${C.SESSION} != ''`, `has(${tools}, ${C.TOOL})`, ...r.where()];
   return `SELECT ${C.AGENT} AS agent, ${C.SESSION} AS session, ${C.TOOL} AS tool, toInt64(count()) AS n,
       toUnixTimestamp64Milli(arraySort(groupArray(${C.TS}))[2]) AS second_ms, toUnixTimestamp64Milli(max(${C.TS})) AS last_ms,
       argMax(${C.SPAN_ID}, ${C.TS}) AS span
-    FROM ${target.toolCalls} FINAL
-    WHERE ${[`${C.TS} >= ${r.from}`, `${C.TS} < ${r.to}`, `${C.SESSION} != ''`, `has(${tools}, ${C.TOOL})`, ...r.where()].join(' AND ')}
+    FROM ${callsOnce(target.toolCalls, [C.SESSION], where)}
     GROUP BY ${C.AGENT}, ${C.SESSION}, ${C.TOOL}
     HAVING n > 1`;
 }
@@ -148,8 +149,7 @@ export function denyStormRule(t: AnomalyThresholds, target: RuleTarget): Rendere
       FROM (
         SELECT ${C.AGENT} AS agent, ${C.TOOL} AS tool, ${C.TS} AS ts, ${C.SPAN_ID} AS span_id,
           toInt64(count() OVER (PARTITION BY ${C.AGENT}, ${C.TOOL} ORDER BY toUnixTimestamp64Milli(${C.TS}) RANGE BETWEEN ${r.int('deny_window_ms_1', t.denyWindowS * 1000 - 1, 'UInt64')} PRECEDING AND CURRENT ROW)) AS c
-        FROM ${target.toolCalls} FINAL
-        WHERE ${[`${C.TS} >= ${r.from} - toIntervalMillisecond(${windowMs})`, `${C.TS} < ${r.to}`, `${C.DECISION} != 'allow'`, C.ENFORCED, ...r.where()].join(' AND ')}
+        FROM ${callsOnce(target.toolCalls, [], [`${C.TS} >= ${r.from} - toIntervalMillisecond(${windowMs})`, `${C.TS} < ${r.to}`, `${C.DECISION} != 'allow'`, C.ENFORCED, ...r.where()])}
       )
       WHERE ts >= ${r.from} AND c >= ${min}
     )

@@ -71,7 +71,7 @@ test('Grafana and Warden SQL come from the same pieces: with the macro expanded,
     assert.ok(g && def.warden);
     assert.deepEqual(g.relativeTimeRangeS, { from: cond.windowS, to: 0 });
     assert.equal(g.threshold, cond.above);
-    if (cond.kind === 'deny_storm') assert.match(g.rawSql, /FROM `warden`\.`tool_calls` FINAL\n\s*WHERE ts >= \$__fromTime_ms - toIntervalMillisecond\(\d+\) AND ts < \$__toTime_ms/);
+    if (cond.kind === 'deny_storm') assert.match(g.rawSql, /FROM \(SELECT [^)]* FROM `warden`\.`tool_calls` WHERE ts >= \$__fromTime_ms - toIntervalMillisecond\(\d+\) AND ts < \$__toTime_ms .* LIMIT 1 BY agent, tool, ts, span_id\)/);
     else assert.match(g.rawSql, /FROM `warden`\.`tool_calls`\nWHERE \$__timeFilter\(ts\)/);
     assert.doesNotMatch(g.rawSql, /\{\w+:/, 'no bound placeholders in Grafana SQL');
     const w = wardenMetricQuery(cond, store.database, NOW);
