@@ -3,7 +3,7 @@ import { analyticsConfig, analyticsContext } from '../analytics/index.js';
 import { analyticsRoutes, approvalsRoutes, buildApp, policyRoutes, sessionRoutes, type WardenApp } from '../api/index.js';
 import { ApprovalNotifier, ApprovalRegistry, ApprovalRepository } from '../approvals/index.js';
 import { loadTokensFile, type ServeConfig } from '../config/index.js';
-import { isLoopbackHost, silentLogger, systemClock, type Logger } from '../core/index.js';
+import { isLoopbackHost, silentLogger, systemClock, type Clock, type Logger } from '../core/index.js';
 import { BatchWriter, DeadLetterDir, OtlpReceiver, WriteAheadLog, countLines } from '../ingest/index.js';
 import { consoleRoutes } from '../console/index.js';
 import { applyRetention, embeddedMemoryBudget, migrate, type StoreDriver } from '../storage/index.js';
@@ -17,6 +17,8 @@ export interface ServeOptions {
   routes?: FastifyPluginAsync[];
   /** Wraps the batch writer's connection, e.g. to inject store faults around the real driver. */
   wrapIngestStore?: (store: StoreDriver) => StoreDriver;
+  /** "Now" for the analytics API's relative ranges (default the system clock; tests pin it). */
+  clock?: Clock;
 }
 
 export interface RunningServe {
@@ -82,7 +84,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
 
     const routes: FastifyPluginAsync[] = [...(opts.routes ?? [])];
     // ── ANALYTICS: rates, anomalies, suggest and simulate on the query connection, under its budget.
-    const analytics = analyticsContext(queryStore, analyticsConfig({ queryBudgetS: config.analyticsMaxExecutionSeconds }));
+    const analytics = analyticsContext(queryStore, analyticsConfig({ queryBudgetS: config.analyticsMaxExecutionSeconds }), opts.clock ?? systemClock);
     routes.push(analyticsRoutes(analytics), policyRoutes(analytics), sessionRoutes(analytics));
     // ── ALERTS: the loop on its own connection; started once listening, stopped first in close().
     let alertsBaseUrl = '';
