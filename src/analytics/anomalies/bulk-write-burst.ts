@@ -7,7 +7,7 @@
  * threshold = min(ceiling, max(minCalls, factor × baseline)), or the ceiling without history.
  */
 import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
-import { AGENT_FILTER, CALLS_ONCE, SERIES_KEY, boundTuples, runQuery, table, type AnalyticsContext } from '../context.js';
+import { AGENT_FILTER, CALLS_ONCE, SERIES_KEY, boundTuples, runQuery, table, type AnalyticsContext, withSeriesNames } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { median } from '../stats.js';
 import { DAY_MS, burstSeverity, finishAnomaly, mergeEpisodes, seriesKey, type Flagged } from './common.js';
@@ -98,16 +98,16 @@ async function candidateMinutes(ctx: AnalyticsContext, params: Record<string, un
   return runQuery<Candidate>(
     ctx,
     'bulk_write_burst candidate minutes',
-    `SELECT agent_name AS agent, tool_name AS tool, m FROM (
-       SELECT agent_name, tool_name, m, sum(n) OVER (PARTITION BY s ORDER BY m RANGE BETWEEN {k:UInt32} PRECEDING AND CURRENT ROW) AS rolling
+    withSeriesNames(ctx, `SELECT s, m FROM (
+       SELECT s, m, sum(n) OVER (PARTITION BY s ORDER BY m RANGE BETWEEN {k:UInt32} PRECEDING AND CURRENT ROW) AS rolling
        FROM (
-         SELECT ${SERIES_KEY} AS s, any(agent) AS agent_name, any(tool) AS tool_name, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) AS m, count() AS n
+         SELECT ${SERIES_KEY} AS s, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) AS m, count() AS n
          FROM ${table(ctx, Tables.TOOL_CALLS)}
          WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
            AND (${SERIES_KEY}, intDiv(toUnixTimestamp64Milli(ts), ${BUCKET_MS})) IN (${busyBuckets(ctx)})
          GROUP BY s, m
        )
-     ) WHERE rolling >= {min_c:UInt32} AND m >= intDiv({from_ms:Int64}, ${MINUTE_MS})`,
+     ) WHERE rolling >= {min_c:UInt32} AND m >= intDiv({from_ms:Int64}, ${MINUTE_MS})`, '{window_ms:Int64}'),
     { ...params, j: Math.ceil(Number(params.window_ms) / BUCKET_MS) },
   );
 }

@@ -8,7 +8,7 @@
  * Either way x must also reach spikeMinCalls and spikeMinRatio × median.
  */
 import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
-import { AGENT_FILTER, SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { AGENT_FILTER, SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext, withSeriesNames } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { mad, median, poissonThreshold, robustZ } from '../stats.js';
 import { dayBlocks, finishAnomaly, mergeEpisodes, seriesKey, severityByRatio, splitKey, type Flagged } from './common.js';
@@ -83,11 +83,11 @@ async function bucketSeries(ctx: AnalyticsContext, range: TimeRange, agent: stri
   const rows = await runQuery<{ agent: string; tool: string; b: number[]; n: number[] }>(
     ctx,
     'rate_spike detection',
-    `SELECT any(agent_name) AS agent, any(tool_name) AS tool, groupArray(b_ms) AS b, groupArray(cnt) AS n FROM (
+    withSeriesNames(ctx, `SELECT s, groupArray(b_ms) AS b, groupArray(cnt) AS n FROM (
        ${(bucketMs / 1000) % TOOL_CALLS_10M_BUCKET_S === 0 ? fromRollup(ctx) : fromCalls(ctx)}
        GROUP BY s, b_ms
      ) GROUP BY s
-     HAVING arrayExists((x, c) -> x + {bucket_ms:Int64} > {from_ms:Int64} AND c >= {min_calls:UInt32}, b, n)`,
+     HAVING arrayExists((x, c) -> x + {bucket_ms:Int64} > {from_ms:Int64} AND c >= {min_calls:UInt32}, b, n)`, '{lookback_ms:Int64}'),
     { from_ms: range.fromMs, to_ms: range.toMs, lookback_ms: t.baselineLookbackMs, bucket_ms: bucketMs, min_calls: t.spikeMinCalls, agent: agent ?? '' },
   );
   const series = new Map<string, Bucket[]>();
@@ -95,18 +95,18 @@ async function bucketSeries(ctx: AnalyticsContext, range: TimeRange, agent: stri
   return series;
 }
 
-const SERIES_NAMES = `${SERIES_KEY} AS s, any(agent) AS agent_name, any(tool) AS tool_name`;
+const SERIES = `${SERIES_KEY} AS s`;
 
-/** Rollup rows whose 10 minutes overlap [from − lookback, to). */
+/** Rollup rows (series key `s`) whose 10 minutes overlap [from − lookback, to). */
 function fromRollup(ctx: AnalyticsContext): string {
-  return `SELECT ${SERIES_NAMES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, sum(calls) AS cnt
+  return `SELECT ${SERIES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, sum(calls) AS cnt
        FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
        WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}`;
 }
 
 /** Any other bucket size: the calls themselves, without FINAL (copies count, as in the rollup). */
 function fromCalls(ctx: AnalyticsContext): string {
-  return `SELECT ${SERIES_NAMES}, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, count() AS cnt
+  return `SELECT ${SERIES}, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, count() AS cnt
        FROM ${table(ctx, Tables.TOOL_CALLS)}
        WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}`;
 }
