@@ -5,9 +5,9 @@
  * proposal within what is already allowed unless the traffic says otherwise).
  */
 import { Tables } from '../../storage/index.js';
-import { SERIES_KEY, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
+import { SERIES_KEY, runQuery, table, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
-import { exclusionSql, type Exclusions } from './exclusions.js';
+import { excludedCallsSql, type Exclusions } from './exclusions.js';
 
 export interface ToolUsage {
   agent: string;
@@ -53,7 +53,7 @@ export interface LearnedUsage {
  */
 export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, windowS: number, exclusions: Exclusions, splitMs?: number): Promise<LearnedUsage> {
   const split = splitMs !== undefined ? `, ${usageColumns(LEARN_PREFIX, 't_ms < {split_ms:Int64}')}` : '';
-  const excluded = exclusionSql(ctx, exclusions);
+  const calls = excludedCallsSql(ctx, exclusions);
   const rows = await runQuery<UsageRow & Record<string, unknown>>(
     ctx,
     'usage for the suggested policy',
@@ -61,20 +61,12 @@ export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, window
      FROM (
        SELECT ${SERIES_KEY} AS s, agent, tool, ts, t_ms, risk, x,
          if(x, 0, count() OVER (PARTITION BY s, x ORDER BY t_ms RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW)) AS rolling
-       FROM (
-         SELECT c.agent AS agent, c.tool AS tool, c.ts AS ts, c.t_ms AS t_ms, c.risk AS risk, ${excluded.expr} AS x
-         FROM (
-           SELECT agent, tool, session, ts, toUnixTimestamp64Milli(ts) AS t_ms, risk FROM ${toolCallsFinal(ctx)}
-           WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64})
-             AND (decision = 'allow' OR NOT enforced)
-         ) AS c
-         ${excluded.join}
-       )
+       FROM (${calls.sql})
      ) WHERE t_ms >= {from_ms:Int64}
      GROUP BY s ORDER BY tool, agent`,
     {
       from_ms: range.fromMs, to_ms: range.toMs, window_ms: windowS * 1000, w_minus_1: windowS * 1000 - 1,
-      ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...excluded.params,
+      ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...calls.params,
     },
   );
   const usage = rows.map((r) => toUsage(r, ''));

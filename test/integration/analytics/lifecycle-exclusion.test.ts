@@ -1,0 +1,67 @@
+// Learning leaves out a lifecycle session's extra calls by ranking the lifecycle tools' calls
+// within their sessions; the forward test classifies replayed calls by lifecycleSessionsRule's
+// sessions (ExclusionIndex). Both must name the same calls, at the edges where a rank and the
+// rule could part: a first call in the reach-back before `from`, two calls at the same
+// millisecond, a refused first call, a redelivered call, calls without a session.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExclusionIndex, analyticsContext, learnUsage, lifecycleSessionsSince, type Exclusions } from '../../../src/analytics/index.js';
+import { Tables, type StoreDriver } from '../../../src/storage/index.js';
+import { callRow, type CallSpec } from '../../helpers/alert-spans.js';
+import { openTestStore } from '../../helpers/store.js';
+
+const FROM = Date.parse('2026-11-25T10:00:00Z');
+const RANGE = { fromMs: FROM, toMs: FROM + 3_600_000 };
+const WINDOW_S = 60;
+const FLAGGED: Exclusions = { lifecycle: true, minutes: [], byType: { lifecycle_violation: 1 }, flags: 1 };
+
+interface Call extends Omit<CallSpec, 'agent'> { session: string; learnable: boolean }
+let seq = 0;
+function call(dtMs: number, tool: string, session: string, refused = false): Call {
+  seq++;
+  return { tsMs: FROM + dtMs, tool, session, spanId: seq.toString(16).padStart(16, '0'), learnable: !refused, ...(refused ? { decision: 'deny', mode: 'enforce' as const } : {}) };
+}
+
+const CALLS: Call[] = [
+  call(-30_000, 'session_close', 'reach'), call(10_000, 'session_close', 'reach'), // first close before `from`: one in range, none extra
+  call(100_000, 'session_close', 'tie'), call(100_000, 'session_close', 'tie'), // same millisecond: both from the second on
+  call(200_000, 'session_close', 'refused', true), call(210_000, 'session_close', 'refused'), // a refused first close still counts as the first
+  call(300_000, 'session_close', 'three'), call(310_000, 'session_close', 'three'), call(320_000, 'session_close', 'three'),
+  call(290_000, 'session_start', 'three'), call(295_000, 'session_start', 'three'),
+  call(305_000, 'load_context', 'three'), call(306_000, 'load_context', 'three'), // not a lifecycle tool
+  call(400_000, 'session_close', ''), call(401_000, 'session_close', ''), call(402_000, 'session_close', ''), // no session: not judged
+];
+const REDELIVERED = call(500_000, 'session_close', 'redelivered');
+const EXPECTED_EXCLUDED = 2 + 1 + 2 + 1;
+
+let store: StoreDriver;
+const row = (c: Call) => {
+  const r = callRow({ ...c, agent: 'a1', risk: 'write' });
+  return c.session ? { ...r, SpanAttributes: { ...(r.SpanAttributes as object), 'mcp.session.id': c.session } } : r;
+};
+
+before(async () => {
+  store = await openTestStore();
+  await store.insertJsonEachRow(Tables.OTEL_TRACES, [...CALLS, REDELIVERED].map(row));
+  await store.insertJsonEachRow(Tables.OTEL_TRACES, [row(REDELIVERED)]);
+});
+after(async () => store.close());
+
+test('learning leaves out exactly the extra lifecycle calls, at every edge', async () => {
+  const { usage } = await learnUsage(analyticsContext(store), RANGE, WINDOW_S, FLAGGED);
+  const by = Object.fromEntries(usage.map((u) => [u.tool, { calls: u.calls, excluded: u.excluded }]));
+  const learnableInRange = (tool: string) => [...CALLS, REDELIVERED].filter((c) => c.tool === tool && c.learnable && c.tsMs >= FROM).length;
+  assert.deepEqual(by, {
+    session_close: { calls: learnableInRange('session_close') - 5, excluded: 5 },
+    session_start: { calls: learnableInRange('session_start') - 1, excluded: 1 },
+    load_context: { calls: 2, excluded: 0 },
+  });
+  assert.equal(by.session_close!.excluded + by.session_start!.excluded, EXPECTED_EXCLUDED);
+});
+
+test('the forward test\'s index (the rule\'s sessions) names the same calls', async () => {
+  const ctx = analyticsContext(store);
+  const index = new ExclusionIndex(FLAGGED, await lifecycleSessionsSince(ctx, RANGE, FLAGGED, RANGE.fromMs));
+  const named = [...CALLS, REDELIVERED].filter((c) => c.learnable && c.tsMs >= FROM && index.has('a1', c.tool, c.session, c.tsMs));
+  assert.equal(named.length, EXPECTED_EXCLUDED, named.map((c) => `${c.session}/${c.tool}@${c.tsMs - FROM}`).join(', '));
+});
