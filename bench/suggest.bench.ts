@@ -15,6 +15,7 @@ import { planBusyOrg, writeBusyOrg } from '../examples/workload/busy-org.js';
 import { FEW_SESSIONS_DAYS, FEW_SESSIONS_TOOLS, writeFewSessions } from '../examples/workload/few-sessions.js';
 import { DAY_MS, type Workload } from '../examples/workload/generate.js';
 import { generateSeasonalWorkload } from '../examples/workload/seasonal.js';
+import { foldClosedDays } from './closed-days.js';
 import { FIXED_DATE_RETENTION_DAYS, insertWorkloadDirect } from '../examples/workload/writers.js';
 
 const N = Number(process.argv[2] ?? process.env.WARDEN_BENCH_CALLS ?? 10_000_000);
@@ -148,6 +149,7 @@ async function latencyOf(shape: Shape, probe: PeakMemory): Promise<Array<[string
     await shape.load(loader);
     console.log(`(${shape.name}: ${N.toLocaleString('en')} calls loaded in ${((performance.now() - t) / 1000).toFixed(0)} s into ${DIR}, reused by later runs)\n`);
   }
+  await foldClosedDays(loader, END_MS);
   await loader.close();
   const store = await open(shape.database);
   const ctx: AnalyticsContext = analyticsContext(store, undefined, new ManualClock(END_MS));

@@ -38,7 +38,7 @@ export function renderClusterMigration(text: string, opts: ClusterRenderOptions)
     const table = CREATE_TABLE.exec(statement);
     if (table && ENGINE.test(statement)) out.push(...clusterTable(statement, table[2] as string, opts));
     else if (CREATE_MV.test(statement)) out.push(pointAtLocalTables(statement, opts.database, local));
-    else out.push(statement);
+    else out.push(alterLocalTable(statement, opts.database, local));
   }
   return out;
 }
@@ -106,12 +106,26 @@ function localTablesOf(statements: string[]): Set<string> {
   return names;
 }
 
+/** Tables earlier migrations created with a MergeTree engine: `_local` tables on a cluster. */
+const MERGE_TREE_TABLES: readonly string[] = [Tables.OTEL_TRACES, Tables.OTEL_TRACES_TRACE_ID_TS, Tables.TOOL_CALLS, Tables.TOOL_CALLS_1M, Tables.TOOL_CALLS_10M, Tables.TOOL_INVENTORY, Tables.ALERT_EVENTS];
+
+const withEarlierTables = (created: Set<string>) => new Set([...created, ...MERGE_TREE_TABLES]);
+
 /** `TO db.t` and `FROM db.t` of a materialized view → the `_local` tables. */
 function pointAtLocalTables(statement: string, database: string, localTables: Set<string>): string {
   const db = quoteIdent(database);
-  const known = new Set([...localTables, Tables.OTEL_TRACES, Tables.OTEL_TRACES_TRACE_ID_TS, Tables.TOOL_CALLS, Tables.TOOL_CALLS_1M, Tables.TOOL_CALLS_10M, Tables.TOOL_INVENTORY, Tables.ALERT_EVENTS]);
+  const known = withEarlierTables(localTables);
   return statement.replace(new RegExp(`\\b(TO|FROM) ${escapeRegExp(db)}\\.([A-Za-z0-9_]+)\\b`, 'g'), (whole, keyword: string, name: string) =>
     known.has(name) ? `${keyword} ${db}.${name}${LOCAL_SUFFIX}` : whole,
+  );
+}
+
+/** `ALTER TABLE db.t` of a MergeTree table → its `_local` table (a Distributed table takes no MergeTree settings). */
+function alterLocalTable(statement: string, database: string, localTables: Set<string>): string {
+  const db = quoteIdent(database);
+  const known = withEarlierTables(localTables);
+  return statement.replace(new RegExp(`^ALTER TABLE ${escapeRegExp(db)}\\.([A-Za-z0-9_]+)\\b`), (whole, name: string) =>
+    known.has(name) ? `ALTER TABLE ${db}.${name}${LOCAL_SUFFIX}` : whole,
   );
 }
 

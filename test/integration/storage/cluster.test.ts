@@ -64,3 +64,9 @@ test('the printed cluster SQL is accepted by the ClickHouse parser', async () =>
     await store.close();
   }
 });
+
+test('a setting changed on a table goes to its local tables, on every node', () => {
+  const alters = all.filter((s) => /^ALTER TABLE/.test(s));
+  assert.ok(alters.length > 0);
+  for (const s of alters) assert.match(s, /^ALTER TABLE `warden`\.[a-z0-9_]+_local ON CLUSTER `prod` MODIFY SETTING /, s);
+});

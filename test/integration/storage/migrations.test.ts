@@ -28,6 +28,19 @@ test('migrate applies every migration once and records checksums', async () => {
   }
 });
 
+test('a closed day of calls is folded into one part by the background merges (no insert for an hour)', async () => {
+  const store = await openTestStore();
+  try {
+    const [row] = await store.query<{ q: string }>('SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} AND name = {t:String}', {
+      params: { db: store.database, t: Tables.TOOL_CALLS },
+    });
+    assert.match(row?.q ?? '', /min_age_to_force_merge_seconds = 3600/);
+    assert.match(row?.q ?? '', /min_age_to_force_merge_on_partition_only = 1/);
+  } finally {
+    await store.close();
+  }
+});
+
 test('an applied migration that was edited is refused with a clear error', async () => {
   const dir = tempDir('mig');
   for (const f of readdirSync(MIGRATIONS_DIR)) copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
