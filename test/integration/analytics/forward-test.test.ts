@@ -15,7 +15,7 @@ import { WARDEN_BIN } from '../../helpers/processes.js';
 import { testDataDir, uniqueDatabase } from '../../helpers/store.js';
 import { DAY_MS, type GeneratedCall, type Workload } from '../../../examples/workload/generate.js';
 import { generateSeasonalWorkload } from '../../../examples/workload/seasonal.js';
-import { insertWorkloadDirect } from '../../../examples/workload/writers.js';
+import { FIXED_DATE_RETENTION_DAYS, insertWorkloadDirect } from '../../../examples/workload/writers.js';
 
 const execFileAsync = promisify(execFile);
 let serve: RunningServe;
@@ -43,9 +43,10 @@ const suggested = (query: string) => api<any>(`/api/v1/policy/suggested?from=${i
 
 before(async () => {
   // A fixed calendar (weekends fall where they do on every run: learned limits depend on it),
-  // and serve's "now" at its end, so the CLI's --since reaches the same days.
+  // kept past the default 30-day TTL, and serve's "now" at its end, so the CLI's --since
+  // reaches the same days.
   w = generateSeasonalWorkload({ seed: 7, startMs: WORKLOAD_START_MS });
-  const config = resolveServeConfig({ listen: '127.0.0.1:0', store: testDataDir(), clickhouseDatabase: uniqueDatabase('fwd'), flushInterval: '100ms' }, {});
+  const config = resolveServeConfig({ listen: '127.0.0.1:0', store: testDataDir(), clickhouseDatabase: uniqueDatabase('fwd'), flushInterval: '100ms', retentionDays: FIXED_DATE_RETENTION_DAYS }, {});
   serve = await startServe({ config, clock: new ManualClock(w.endMs) });
   await insertWorkloadDirect(serve.queryStore, w);
   const [row] = await serve.queryStore.query<{ n: number }>(`SELECT count() AS n FROM ${qualified(serve.queryStore.database, Tables.TOOL_CALLS)} FINAL`);
