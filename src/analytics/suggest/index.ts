@@ -1,11 +1,11 @@
 import { compilePolicy, type PolicyDocument } from '../../policy/index.js';
-import { detectAnomalies, type Anomaly } from '../anomalies/index.js';
+import { ANOMALY_TYPES, detectAnomalies, type Anomaly } from '../anomalies/index.js';
 import type { AnalyticsContext } from '../context.js';
 import { isoRange, type TimeRange } from '../range.js';
 import { SimulationLane, compileCandidate, replayLanes, replayPolicy, type ReplayLane, type SimulationResult } from '../simulate.js';
 import { DEFAULT_SUGGEST_OPTIONS, buildSuggestedPolicy, type SuggestOptions, type SuggestedRule } from './build.js';
 import { diffCounts, diffPolicies, type ChangeKind, type PolicyDiffEntry } from './diff.js';
-import { ExclusionIndex, exclusionsFrom, lifecycleSessionsSince, type Exclusions } from './exclusions.js';
+import { ExclusionIndex, exclusionsForLearning, lifecycleSessionsSince, withLifecycleFlags, type Exclusions } from './exclusions.js';
 import { ForwardLane, type ForwardTest } from './forward.js';
 import { holdoutSplit } from './holdout.js';
 import { learnUsage, newestPolicyHash, offeredTools, type ToolUsage } from './learn.js';
@@ -68,9 +68,10 @@ export async function suggestPolicy(ctx: AnalyticsContext, range: TimeRange, req
   const replays = req.backtest !== false;
   const splitMs = holdoutSplit(range, req.holdout);
   const forwardSplit = replays ? splitMs : undefined;
-  const anomalies = await detectAnomalies(ctx, range);
-  const exclusions = exclusionsFrom(anomalies);
-  const learned = await learnUsage(ctx, range, opts.windowS, exclusions, forwardSplit);
+  // lifecycle_violation's flags come from the learning pass, which reads those calls anyway.
+  const anomalies = await detectAnomalies(ctx, range, { types: ANOMALY_TYPES.filter((t) => t !== 'lifecycle_violation') });
+  const learned = await learnUsage(ctx, range, opts.windowS, exclusionsForLearning(anomalies), forwardSplit);
+  const exclusions = withLifecycleFlags(exclusionsForLearning(anomalies), learned.lifecycleFlags);
   const offered = await offeredTools(ctx);
   const build = (usage: readonly ToolUsage[], toMs: number) =>
     buildSuggestedPolicy({ usage, offered, newTools: newToolsBefore(anomalies, toMs), toMs }, opts);

@@ -31,8 +31,8 @@ type UsageRow = {
 
 /** Per agent+tool aggregates over the calls matching `cond` (`rolling`: each kept call's rolling count). */
 function usageColumns(prefix: string, cond: string): string {
-  const kept = `NOT x AND ${cond}`;
-  return `countIf(${kept}) AS ${prefix}calls, countIf(x AND ${cond}) AS ${prefix}excluded, uniqExactIf(toDate(ts), ${kept}) AS ${prefix}days,
+  const kept = `learnable AND NOT x AND ${cond}`;
+  return `countIf(${kept}) AS ${prefix}calls, countIf(learnable AND x AND ${cond}) AS ${prefix}excluded, uniqExactIf(toDate(ts), ${kept}) AS ${prefix}days,
     toUnixTimestamp64Milli(minIf(ts, ${kept})) AS ${prefix}first_ms, toUnixTimestamp64Milli(maxIf(ts, ${kept})) AS ${prefix}last_ms,
     maxIf(rolling, ${kept}) AS ${prefix}peak, quantileExactIf(0.99)(rolling, ${kept}) AS ${prefix}p99, argMaxIf(t_ms, rolling, ${kept}) AS ${prefix}peak_ms`;
 }
@@ -42,6 +42,8 @@ const LEARN_PREFIX = 'l_';
 export interface LearnedUsage {
   /** Over the whole range. */
   usage: ToolUsage[];
+  /** Agent+tool pairs with lifecycle_violation's extra calls in the range: its flags (with `lifecycle` exclusions). */
+  lifecycleFlags: number;
   /** Over [from, splitMs) only, when a split was asked for (the forward test's learning part). */
   before?: ToolUsage[];
 }
@@ -57,10 +59,10 @@ export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, window
   const rows = await runQuery<UsageRow & Record<string, unknown>>(
     ctx,
     'usage for the suggested policy',
-    `SELECT any(agent) AS agent, any(tool) AS tool, anyLast(risk) AS risk, ${usageColumns('', '1')}${split}
+    `SELECT any(agent) AS agent, any(tool) AS tool, anyLast(risk) AS risk, countIf(life) > 0 AS lifecycle_flag, ${usageColumns('', '1')}${split}
      FROM (
-       SELECT ${SERIES_KEY} AS s, agent, tool, ts, t_ms, risk, x,
-         if(x, 0, count() OVER (PARTITION BY s, x ORDER BY t_ms RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW)) AS rolling
+       SELECT ${SERIES_KEY} AS s, agent, tool, ts, t_ms, risk, x, learnable, life,
+         if(x OR NOT learnable, 0, count() OVER (PARTITION BY s, x OR NOT learnable ORDER BY t_ms RANGE BETWEEN {w_minus_1:UInt64} PRECEDING AND CURRENT ROW)) AS rolling
        FROM (${calls.sql})
      ) WHERE t_ms >= {from_ms:Int64}
      GROUP BY s ORDER BY tool, agent`,
@@ -69,8 +71,11 @@ export async function learnUsage(ctx: AnalyticsContext, range: TimeRange, window
       ...(splitMs !== undefined ? { split_ms: Math.floor(splitMs) } : {}), ...calls.params,
     },
   );
-  const usage = rows.map((r) => toUsage(r, ''));
-  return splitMs === undefined ? { usage } : { usage, before: rows.map((r) => toUsage(r, LEARN_PREFIX)) };
+  // A pair whose calls in the range were all refused (read only to rank lifecycle sessions) was not used.
+  const used = rows.filter((r) => Number(r.calls) + Number(r.excluded) > 0);
+  const lifecycleFlags = rows.filter((r) => Number(r.lifecycle_flag) > 0).length;
+  const usage = used.map((r) => toUsage(r, ''));
+  return splitMs === undefined ? { usage, lifecycleFlags } : { usage, lifecycleFlags, before: used.map((r) => toUsage(r, LEARN_PREFIX)) };
 }
 
 function toUsage(r: Record<string, unknown>, p: string): ToolUsage {

@@ -5,7 +5,8 @@
 // millisecond, a refused first call, a redelivered call, calls without a session.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExclusionIndex, analyticsContext, learnUsage, lifecycleSessionsSince, type Exclusions } from '../../../src/analytics/index.js';
+import { ExclusionIndex, analyticsContext, detectAnomalies, learnUsage, lifecycleSessionsSince, suggestPolicy, type Exclusions } from '../../../src/analytics/index.js';
+import { ManualClock } from '../../../src/core/index.js';
 import { Tables, type StoreDriver } from '../../../src/storage/index.js';
 import { callRow, type CallSpec } from '../../helpers/alert-spans.js';
 import { openTestStore } from '../../helpers/store.js';
@@ -15,11 +16,11 @@ const RANGE = { fromMs: FROM, toMs: FROM + 3_600_000 };
 const WINDOW_S = 60;
 const FLAGGED: Exclusions = { lifecycle: true, minutes: [], byType: { lifecycle_violation: 1 }, flags: 1 };
 
-interface Call extends Omit<CallSpec, 'agent'> { session: string; learnable: boolean }
+interface Call extends Omit<CallSpec, 'agent'> { session: string; learnable: boolean; agent?: string }
 let seq = 0;
-function call(dtMs: number, tool: string, session: string, refused = false): Call {
+function call(dtMs: number, tool: string, session: string, refused = false, agent = 'a1'): Call {
   seq++;
-  return { tsMs: FROM + dtMs, tool, session, spanId: seq.toString(16).padStart(16, '0'), learnable: !refused, ...(refused ? { decision: 'deny', mode: 'enforce' as const } : {}) };
+  return { tsMs: FROM + dtMs, tool, session, agent, spanId: seq.toString(16).padStart(16, '0'), learnable: !refused, ...(refused ? { decision: 'deny', mode: 'enforce' as const } : {}) };
 }
 
 const CALLS: Call[] = [
@@ -30,13 +31,14 @@ const CALLS: Call[] = [
   call(290_000, 'session_start', 'three'), call(295_000, 'session_start', 'three'),
   call(305_000, 'load_context', 'three'), call(306_000, 'load_context', 'three'), // not a lifecycle tool
   call(400_000, 'session_close', ''), call(401_000, 'session_close', ''), call(402_000, 'session_close', ''), // no session: not judged
+  call(600_000, 'session_close', 'all-refused', true, 'a2'), call(601_000, 'session_close', 'all-refused', true, 'a2'), // flagged, nothing to learn
 ];
 const REDELIVERED = call(500_000, 'session_close', 'redelivered');
 const EXPECTED_EXCLUDED = 2 + 1 + 2 + 1;
 
 let store: StoreDriver;
 const row = (c: Call) => {
-  const r = callRow({ ...c, agent: 'a1', risk: 'write' });
+  const r = callRow({ ...c, agent: c.agent ?? 'a1', risk: 'write' });
   return c.session ? { ...r, SpanAttributes: { ...(r.SpanAttributes as object), 'mcp.session.id': c.session } } : r;
 };
 
@@ -62,6 +64,17 @@ test('learning leaves out exactly the extra lifecycle calls, at every edge', asy
 test('the forward test\'s index (the rule\'s sessions) names the same calls', async () => {
   const ctx = analyticsContext(store);
   const index = new ExclusionIndex(FLAGGED, await lifecycleSessionsSince(ctx, RANGE, FLAGGED, RANGE.fromMs));
-  const named = [...CALLS, REDELIVERED].filter((c) => c.learnable && c.tsMs >= FROM && index.has('a1', c.tool, c.session, c.tsMs));
+  const named = [...CALLS, REDELIVERED].filter((c) => c.learnable && c.tsMs >= FROM && index.has(c.agent ?? 'a1', c.tool, c.session, c.tsMs));
   assert.equal(named.length, EXPECTED_EXCLUDED, named.map((c) => `${c.session}/${c.tool}@${c.tsMs - FROM}`).join(', '));
+});
+
+test('suggest counts lifecycle_violation\'s flags in its learning pass as the detector flags them, a pair whose extra calls were all refused included', async () => {
+  const ctx = analyticsContext(store, undefined, new ManualClock(RANGE.toMs));
+  const found = await detectAnomalies(ctx, RANGE, { types: ['lifecycle_violation'] });
+  assert.deepEqual(found.map((a) => `${a.agent}/${a.tool}`).sort(), ['a1/session_close', 'a1/session_start', 'a2/session_close']);
+  const result = await suggestPolicy(ctx, RANGE, { backtest: false });
+  assert.equal(result.excluded.by_type.lifecycle_violation, found.length);
+  assert.equal(result.excluded.calls, EXPECTED_EXCLUDED);
+  const close = result.rules.find((r) => r.path === 'tools.session_close.limits[0]');
+  assert.equal(close?.evidence?.agents, 1, 'a2 used nothing: its calls were all refused');
 });
