@@ -10,6 +10,8 @@ export interface CallSpec {
   enforced?: boolean;
   mode?: 'audit' | 'enforce';
   spanId?: string;
+  /** The MCP session id (mcp.session.id), when the call had one. */
+  session?: string;
 }
 
 /** "YYYY-MM-DD hh:mm:ss.nnnnnnnnn" is zone-less; a decimal ns string is exact in any TZ. */
@@ -31,6 +33,7 @@ export function callRow(c: CallSpec): Record<string, unknown> {
       'warden.enforced': String(c.enforced ?? (mode === 'enforce' || decision === 'allow')),
       'warden.mode': mode,
       'warden.tool.risk': c.risk ?? 'write',
+      ...(c.session ? { 'mcp.session.id': c.session } : {}),
     },
     Duration: 1_000_000,
     StatusCode: 'Unset',

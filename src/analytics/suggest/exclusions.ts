@@ -37,7 +37,7 @@ export interface MinuteExclusion {
 }
 
 export interface Exclusions {
-  /** Whether lifecycle_violation flagged anything: its sessions are then joined in SQL. */
+  /** Whether lifecycle sessions' extra calls are left out (ranked in the learning pass; after it: whether it found any). */
   lifecycle: boolean;
   minutes: MinuteExclusion[];
   /** Flags these came from, by type. */
@@ -47,19 +47,20 @@ export interface Exclusions {
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
-export function exclusionsFrom(anomalies: readonly Anomaly[]): Exclusions {
+/**
+ * What learning leaves out, before it runs: the minutes the other detectors flagged, and every
+ * lifecycle session's extra calls (ranked in the learning pass itself, excludedCallsSql; a
+ * session without extra calls has nothing to leave out, so this equals running
+ * lifecycle_violation first). Its flags are added from the learning pass (withLifecycleFlags).
+ */
+export function exclusionsForLearning(anomalies: readonly Anomaly[]): Exclusions {
   const minutes = new Map<string, Array<[number, number]>>();
   const byType: Record<string, number> = {};
   let flags = 0;
-  let lifecycle = false;
   for (const a of anomalies) {
-    if (!EXCLUDED_TYPES.has(a.type)) continue;
+    if (!EXCLUDED_TYPES.has(a.type) || a.type === 'lifecycle_violation') continue;
     flags++;
     byType[a.type] = (byType[a.type] ?? 0) + 1;
-    if (a.type === 'lifecycle_violation') {
-      lifecycle = true;
-      continue;
-    }
     const k = key(a.agent, a.tool);
     minutes.set(k, [...(minutes.get(k) ?? []), [Math.floor(Date.parse(a.start) / MINUTE_MS), Math.floor(Date.parse(a.end) / MINUTE_MS)]]);
   }
@@ -68,16 +69,7 @@ export function exclusionsFrom(anomalies: readonly Anomaly[]): Exclusions {
     const [agent, tool] = k.split('\u0000') as [string, string];
     for (const [fromMin, toMin] of mergeSpans(spans)) merged.push({ agent, tool, fromMin, toMin });
   }
-  return { lifecycle, minutes: merged, byType, flags };
-}
-
-/**
- * What learning leaves out, before it runs: the other detectors' flags, and every lifecycle
- * session's extra calls (ranked in the learning pass itself, excludedCallsSql). A session
- * without extra calls has nothing to leave out, so this equals running lifecycle_violation first.
- */
-export function exclusionsForLearning(anomalies: readonly Anomaly[]): Exclusions {
-  return { ...exclusionsFrom(anomalies.filter((a) => a.type !== 'lifecycle_violation')), lifecycle: true };
+  return { lifecycle: true, minutes: merged, byType, flags };
 }
 
 /** The exclusions with lifecycle_violation's flags as the learning pass counted them (agent+tool pairs with extra calls). */

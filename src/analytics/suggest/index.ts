@@ -70,8 +70,9 @@ export async function suggestPolicy(ctx: AnalyticsContext, range: TimeRange, req
   const forwardSplit = replays ? splitMs : undefined;
   // lifecycle_violation's flags come from the learning pass, which reads those calls anyway.
   const anomalies = await detectAnomalies(ctx, range, { types: ANOMALY_TYPES.filter((t) => t !== 'lifecycle_violation') });
-  const learned = await learnUsage(ctx, range, opts.windowS, exclusionsForLearning(anomalies), forwardSplit);
-  const exclusions = withLifecycleFlags(exclusionsForLearning(anomalies), learned.lifecycleFlags);
+  const forLearning = exclusionsForLearning(anomalies);
+  const learned = await learnUsage(ctx, range, opts.windowS, forLearning, forwardSplit);
+  const exclusions = withLifecycleFlags(forLearning, learned.lifecycleFlags);
   const offered = await offeredTools(ctx);
   const build = (usage: readonly ToolUsage[], toMs: number) =>
     buildSuggestedPolicy({ usage, offered, newTools: newToolsBefore(anomalies, toMs), toMs }, opts);

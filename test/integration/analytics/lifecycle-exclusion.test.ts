@@ -37,10 +37,7 @@ const REDELIVERED = call(500_000, 'session_close', 'redelivered');
 const EXPECTED_EXCLUDED = 2 + 1 + 2 + 1;
 
 let store: StoreDriver;
-const row = (c: Call) => {
-  const r = callRow({ ...c, agent: c.agent ?? 'a1', risk: 'write' });
-  return c.session ? { ...r, SpanAttributes: { ...(r.SpanAttributes as object), 'mcp.session.id': c.session } } : r;
-};
+const row = (c: Call) => callRow({ ...c, agent: c.agent ?? 'a1', risk: 'write' });
 
 before(async () => {
   store = await openTestStore();

@@ -16,7 +16,6 @@ const T = DEFAULT_ANOMALY_THRESHOLDS;
 let store: StoreDriver;
 
 type Row = Record<string, unknown>;
-const withSession = (row: Row, session: string): Row => ({ ...row, SpanAttributes: { ...(row.SpanAttributes as Row), 'mcp.session.id': session } });
 const failed = (row: Row): Row => ({ ...row, StatusCode: 'Error' });
 /** `n` calls 1 s apart from `startMs`, each with a fixed span id (so its copy is a true redelivery). */
 function calls(n: number, startMs: number, prefix: string, spec: Omit<Parameters<typeof callRow>[0], 'tsMs' | 'spanId'>): Row[] {
@@ -28,11 +27,11 @@ const ROWS: Row[] = [
   ...calls(T.denyStorm - 1, BASE, 'd1', { agent: 'near-storm', tool: 'forget', decision: 'deny', mode: 'enforce' }),
   ...calls(T.denyStorm, BASE, 'd2', { agent: 'storm', tool: 'forget', decision: 'deny', mode: 'enforce' }),
   // lifecycle_violation: one close per session (its copy is not a second close), and one session closed twice.
-  ...[0, 1, 2].map((i) => withSession(callRow({ tsMs: BASE + i * 60_000, agent: 'tidy', tool: 'session_close', spanId: `c1${String(i).padStart(14, '0')}` }), `tidy-${i}`)),
-  ...calls(2, BASE, 'c2', { agent: 'sloppy', tool: 'session_close' }).map((r) => withSession(r, 'sloppy-0')),
+  ...[0, 1, 2].map((i) => callRow({ tsMs: BASE + i * 60_000, agent: 'tidy', tool: 'session_close', session: `tidy-${i}`, spanId: `c1${String(i).padStart(14, '0')}` })),
+  ...calls(2, BASE, 'c2', { agent: 'sloppy', tool: 'session_close', session: 'sloppy-0' }),
   // error_loop: one failure short of a run, and a run.
-  ...calls(T.errorRun - 1, BASE, 'e1', { agent: 'near-loop', tool: 'doctor' }).map((r) => failed(withSession(r, 'near-loop-0'))),
-  ...calls(T.errorRun, BASE, 'e2', { agent: 'loop', tool: 'doctor' }).map((r) => failed(withSession(r, 'loop-0'))),
+  ...calls(T.errorRun - 1, BASE, 'e1', { agent: 'near-loop', tool: 'doctor', session: 'near-loop-0' }).map(failed),
+  ...calls(T.errorRun, BASE, 'e2', { agent: 'loop', tool: 'doctor', session: 'loop-0' }).map(failed),
 ];
 
 before(async () => {
