@@ -7,14 +7,14 @@ import { detectLifecycleViolations } from './lifecycle-violation.js';
 import { detectNewTools } from './new-tool.js';
 import { detectRateSpikes } from './rate-spike.js';
 import { detectRepeatLoops } from './repeat-loop.js';
-import { ANOMALY_TYPES, severityAtLeast, severityRank, type Anomaly, type AnomalyType, type Severity } from './types.js';
+import { ANOMALY_TYPES, severityAtLeast, severityRank, type Anomaly, type AnomalyType, type DetectorScope, type Severity } from './types.js';
 
 export * from './types.js';
 export { spikeThreshold } from './rate-spike.js';
 export { SQL_RULES, denyStormRule, lifecycleRule, lifecycleSessionsRule, severitySql, type RenderedRule, type RuleTarget, type SqlRuleType } from './sql-rules.js';
 export { SEVERITY_RATIOS, severityByRatio } from './common.js';
 
-type Detector = (ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined }) => Promise<Anomaly[]>;
+type Detector = (ctx: AnalyticsContext, range: TimeRange, scope: DetectorScope) => Promise<Anomaly[]>;
 
 export const DETECTORS: Record<AnomalyType, Detector> = {
   bulk_write_burst: detectBulkWriteBursts,
@@ -31,6 +31,8 @@ export interface AnomalyQuery {
   agent?: string | undefined;
   tool?: string | undefined;
   minSeverity?: Severity | undefined;
+  /** Sample span ids on each flag (default true). */
+  samples?: boolean | undefined;
 }
 
 /** Runs the detectors one after another (one store connection runs one query at a time). */
@@ -38,7 +40,7 @@ export async function detectAnomalies(ctx: AnalyticsContext, range: TimeRange, q
   await assertKnownAgent(ctx, query.agent);
   const out: Anomaly[] = [];
   for (const type of query.types ?? ANOMALY_TYPES) {
-    const found = await DETECTORS[type](ctx, range, { agent: query.agent });
+    const found = await DETECTORS[type](ctx, range, { agent: query.agent, samples: query.samples });
     for (const a of found) {
       if (query.tool && a.tool !== query.tool) continue;
       if (query.minSeverity && !severityAtLeast(a.severity, query.minSeverity)) continue;

@@ -13,7 +13,7 @@ import type { TimeRange } from '../range.js';
 import { mad, median, poissonThreshold, robustZ } from '../stats.js';
 import { dayBlocks, finishAnomaly, mergeEpisodes, seriesKey, severityByRatio, splitKey, type Flagged } from './common.js';
 import { sampleEpisodes } from './samples.js';
-import type { Anomaly } from './types.js';
+import type { Anomaly, DetectorScope } from './types.js';
 
 interface Judgement {
   threshold: number;
@@ -39,7 +39,7 @@ export function spikeThreshold(prior: readonly number[], t: AnalyticsContext['co
 type Bucket = { b: number; n: number };
 type Candidate = { key: string; bucket: Bucket; judged: Judgement };
 
-export async function detectRateSpikes(ctx: AnalyticsContext, range: TimeRange, scope: { agent?: string | undefined } = {}): Promise<Anomaly[]> {
+export async function detectRateSpikes(ctx: AnalyticsContext, range: TimeRange, scope: DetectorScope = {}): Promise<Anomaly[]> {
   const t = ctx.config.anomalies;
   const bucketMs = t.spikeBucketS * 1000;
   const candidates = judgeSeries(await bucketSeries(ctx, range, scope.agent, bucketMs), range, t, bucketMs);
@@ -58,7 +58,7 @@ export async function detectRateSpikes(ctx: AnalyticsContext, range: TimeRange, 
     const [agent, tool] = splitKey(key);
     return { agent, tool, startMs: e.startMs, endMs: e.endMs };
   });
-  const samples = await sampleEpisodes(ctx, refs, t.samples);
+  const samples = scope.samples === false ? [] : await sampleEpisodes(ctx, refs, t.samples);
   return found.map(({ e }, i) => {
     const ref = refs[i] as (typeof refs)[number];
     return finishAnomaly({

@@ -116,7 +116,7 @@ export function lifecycleSessionsRule(t: AnomalyThresholds, target: RuleTarget):
 
 function lifecycleSessionsSql(r: Render, t: AnomalyThresholds, target: RuleTarget): string {
   const tools = r.strings('lifecycle_tools', t.lifecycleTools);
-  const where = [`${C.TS} >= ${r.from}`, `${C.TS} < ${r.to}`, `${C.SESSION} != ''`, `has(${tools}, ${C.TOOL})`, ...r.where()];
+  const where = [`${C.TS} >= ${r.from}`, `${C.TS} < ${r.to}`, `${C.SESSION} != ''`, `${C.TOOL} IN ${tools}`, ...r.where()];
   return `SELECT ${C.AGENT} AS agent, ${C.SESSION} AS session, ${C.TOOL} AS tool, toInt64(count()) AS n,
       toUnixTimestamp64Milli(arraySort(groupArray(${C.TS}))[2]) AS second_ms, toUnixTimestamp64Milli(max(${C.TS})) AS last_ms,
       argMax(${C.SPAN_ID}, ${C.TS}) AS span

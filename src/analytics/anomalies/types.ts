@@ -45,3 +45,9 @@ export function severityRank(severity: string): number {
 export function severityAtLeast(severity: Severity, min: Severity): boolean {
   return severityRank(severity) >= severityRank(min);
 }
+
+/** `samples: false`: a caller that reads only where the flags are (suggest) spares rate_spike its separate read of sample calls. */
+export interface DetectorScope {
+  agent?: string | undefined;
+  samples?: boolean | undefined;
+}

@@ -69,7 +69,7 @@ export async function suggestPolicy(ctx: AnalyticsContext, range: TimeRange, req
   const splitMs = holdoutSplit(range, req.holdout);
   const forwardSplit = replays ? splitMs : undefined;
   // lifecycle_violation's flags come from the learning pass, which reads those calls anyway.
-  const anomalies = await detectAnomalies(ctx, range, { types: ANOMALY_TYPES.filter((t) => t !== 'lifecycle_violation') });
+  const anomalies = await detectAnomalies(ctx, range, { types: ANOMALY_TYPES.filter((t) => t !== 'lifecycle_violation'), samples: false });
   const forLearning = exclusionsForLearning(anomalies);
   const learned = await learnUsage(ctx, range, opts.windowS, forLearning, forwardSplit);
   const exclusions = withLifecycleFlags(forLearning, learned.lifecycleFlags);
