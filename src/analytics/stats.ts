@@ -1,15 +1,31 @@
 /** Small, explainable statistics for anomaly baselines. */
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+export function median(values: readonly number[] | Float64Array): number {
+  return sortedMedian(Float64Array.from(values).sort());
 }
 
 /** Median absolute deviation (unscaled). */
-export function mad(values: readonly number[], center = median(values)): number {
-  return median(values.map((v) => Math.abs(v - center)));
+export function mad(values: readonly number[] | Float64Array, center = median(values)): number {
+  const deviations = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) deviations[i] = Math.abs((values[i] as number) - center);
+  return sortedMedian(deviations.sort());
+}
+
+export function sum(values: readonly number[] | Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i] as number;
+  return total;
+}
+
+/**
+ * A typed array sorts numerically without a comparator call per comparison: rate_spike takes
+ * a median and a MAD of ~1,000 buckets per series and day, and the comparator sort of plain
+ * arrays was most of its time in the process (~0.25 s of a busy week's suggest).
+ */
+function sortedMedian(sorted: Float64Array): number {
+  if (sorted.length === 0) return 0;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** 1.4826·MAD estimates σ for normal data; the scale robust z-scores divide by. */

@@ -10,7 +10,8 @@
 import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
 import { AGENT_FILTER, SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext, withSeriesNames } from '../context.js';
 import type { TimeRange } from '../range.js';
-import { mad, median, poissonThreshold, robustZ } from '../stats.js';
+import { mad, median, poissonThreshold, robustZ, sum } from '../stats.js';
+import { BucketSeries } from './bucket-series.js';
 import { dayBlocks, finishAnomaly, mergeEpisodes, seriesKey, severityByRatio, splitKey, type Flagged } from './common.js';
 import { sampleEpisodes } from './samples.js';
 import type { Anomaly, DetectorScope } from './types.js';
@@ -21,7 +22,7 @@ interface Judgement {
   method: string;
 }
 
-export function spikeThreshold(prior: readonly number[], t: AnalyticsContext['config']['anomalies']): Judgement | undefined {
+export function spikeThreshold(prior: readonly number[] | Float64Array, t: AnalyticsContext['config']['anomalies']): Judgement | undefined {
   if (prior.length < t.spikeMinBuckets) return undefined;
   const med = median(prior);
   const floor = Math.max(t.spikeMinCalls, Math.ceil(t.spikeMinRatio * med));
@@ -31,7 +32,7 @@ export function spikeThreshold(prior: readonly number[], t: AnalyticsContext['co
     const threshold = Math.max(floor, Math.ceil(med + t.spikeZ * scale));
     return { threshold, baseline: med, method: `robust z ≥ ${t.spikeZ} (median ${med}, MAD ${m}, ${prior.length} active buckets)` };
   }
-  const lambda = prior.reduce((a, b) => a + b, 0) / prior.length;
+  const lambda = sum(prior) / prior.length;
   const threshold = Math.max(floor, poissonThreshold(lambda, t.spikeP));
   return { threshold, baseline: med, method: `Poisson tail P(X ≥ x | λ=${lambda.toFixed(2)}) < ${t.spikeP} (median ${med} < ${t.spikePoissonBelow}, ${prior.length} active buckets)` };
 }
@@ -78,51 +79,62 @@ export async function detectRateSpikes(ctx: AnalyticsContext, range: TimeRange, 
  * is recounted exactly) or raise a baseline by no more than spans anyone with ingest access
  * could add under new ids. Grouped on the hashed series key (SERIES_KEY).
  */
-async function bucketSeries(ctx: AnalyticsContext, range: TimeRange, agent: string | undefined, bucketMs: number): Promise<Map<string, Bucket[]>> {
+async function bucketSeries(ctx: AnalyticsContext, range: TimeRange, agent: string | undefined, bucketMs: number): Promise<Map<string, BucketSeries>> {
   const t = ctx.config.anomalies;
   const rows = await runQuery<{ agent: string; tool: string; b: number[]; n: number[] }>(
     ctx,
     'rate_spike detection',
-    withSeriesNames(ctx, `SELECT s, groupArray(b_ms) AS b, groupArray(cnt) AS n FROM (
+    withSeriesNames(ctx, `SELECT s, arraySort(groupArray(bn)) AS b, arraySort((c, x) -> x, groupArray(cnt), groupArray(bn)) AS n FROM (
        ${(bucketMs / 1000) % TOOL_CALLS_10M_BUCKET_S === 0 ? fromRollup(ctx) : fromCalls(ctx)}
-       GROUP BY s, b_ms
      ) GROUP BY s
-     HAVING arrayExists((x, c) -> x + {bucket_ms:Int64} > {from_ms:Int64} AND c >= {min_calls:UInt32}, b, n)`, '{lookback_ms:Int64}'),
+     HAVING sumIf(cnt, (bn + 1) * {bucket_ms:Int64} > {from_ms:Int64}) >= {min_calls:UInt32}`, '{lookback_ms:Int64}'),
     { from_ms: range.fromMs, to_ms: range.toMs, lookback_ms: t.baselineLookbackMs, bucket_ms: bucketMs, min_calls: t.spikeMinCalls, agent: agent ?? '' },
   );
-  const series = new Map<string, Bucket[]>();
-  for (const r of rows) series.set(seriesKey(r.agent, r.tool), r.b.map((b, i) => ({ b, n: r.n[i] ?? 0 })));
+  const series = new Map<string, BucketSeries>();
+  for (const r of rows) series.set(seriesKey(r.agent, r.tool), new BucketSeries(r.b, r.n, bucketMs));
   return series;
 }
 
 const SERIES = `${SERIES_KEY} AS s`;
 
-/** Rollup rows (series key `s`) whose 10 minutes overlap [from − lookback, to). */
+/**
+ * Rollup rows (series key `s`, bucket number `bn`: epoch ms / bucket_ms) whose 10 minutes
+ * overlap [from − lookback, to), as stored: a bucket's rows in parts not merged yet are summed
+ * by summedBuckets. A GROUP BY (series, bucket) here cost more than the rest of the read (a busy
+ * month's rollup holds 1.4 M rows, nearly one per series and bucket), and bucket numbers instead
+ * of epoch milliseconds halve what the answer carries.
+ */
 function fromRollup(ctx: AnalyticsContext): string {
-  return `SELECT ${SERIES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, sum(calls) AS cnt
+  return `SELECT ${SERIES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) AS bn, calls AS cnt
        FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
        WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}`;
 }
 
 /** Any other bucket size: the calls themselves, without FINAL (copies count, as in the rollup). */
 function fromCalls(ctx: AnalyticsContext): string {
-  return `SELECT ${SERIES}, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) * {bucket_ms:Int64} AS b_ms, count() AS cnt
+  return `SELECT ${SERIES}, intDiv(toUnixTimestamp64Milli(ts), {bucket_ms:Int64}) AS bn, count() AS cnt
        FROM ${table(ctx, Tables.TOOL_CALLS)}
-       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}`;
+       WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}
+       GROUP BY s, bn`;
 }
 
-/** The buckets in the range at or over their day-block's threshold, judged on the counts given. */
-function judgeSeries(series: ReadonlyMap<string, Bucket[]>, range: TimeRange, t: AnalyticsContext['config']['anomalies'], bucketMs: number): Candidate[] {
+/**
+ * The buckets in the range at or over their day-block's threshold, judged on the counts given
+ * (a block's current and prior buckets are found by binary search in the series' time order).
+ */
+function judgeSeries(series: ReadonlyMap<string, BucketSeries>, range: TimeRange, t: AnalyticsContext['config']['anomalies'], bucketMs: number): Candidate[] {
   const out: Candidate[] = [];
   for (const [key, buckets] of series) {
     const seen = new Set<number>();
     for (const block of dayBlocks(range)) {
-      const current = buckets.filter((x) => x.b + bucketMs > block.startMs && x.b < block.endMs && x.b + bucketMs > range.fromMs);
-      if (!current.some((x) => x.n >= t.spikeMinCalls)) continue;
-      const prior = buckets.filter((x) => x.b >= block.startMs - t.baselineLookbackMs && x.b + bucketMs <= block.startMs).map((x) => x.n);
-      const judged = spikeThreshold(prior, t);
+      // current: b + bucketMs > max(block start, range start) and b < block end
+      const [lo, hi] = [buckets.firstAfter(Math.max(block.startMs, range.fromMs) - bucketMs), buckets.firstAtOrAfter(block.endMs)];
+      if (!buckets.counts(lo, hi).some((n) => n >= t.spikeMinCalls)) continue;
+      // prior: b ≥ block start − lookback and b + bucketMs ≤ block start
+      const judged = spikeThreshold(buckets.counts(buckets.firstAtOrAfter(block.startMs - t.baselineLookbackMs), buckets.firstAfter(block.startMs - bucketMs)), t);
       if (!judged) continue;
-      for (const bucket of current) {
+      for (let i = lo; i < hi; i++) {
+        const bucket = { b: buckets.startAt(i), n: buckets.countAt(i) };
         if (bucket.n < judged.threshold || seen.has(bucket.b)) continue;
         seen.add(bucket.b);
         out.push({ key, bucket, judged });

@@ -52,3 +52,26 @@ test('rate_spike: redelivered spans count once in a spike and never make one', a
     await store.close();
   }
 });
+
+test('rate_spike: a spike whose calls arrive in several inserts, each under the minimum, is found', async () => {
+  const store = await openTestStore();
+  try {
+    const history = [];
+    for (let b = 0; b < HISTORY_BUCKETS; b++) history.push(...bucket(base - (b + 1) * 2 * BUCKET_MS, HISTORY_PER_BUCKET, `h${b}x`));
+    const { threshold } = spikeThreshold(Array(HISTORY_BUCKETS).fill(HISTORY_PER_BUCKET), DEFAULT_ANALYTICS_CONFIG.anomalies) ?? assert.fail('history too short to judge');
+    const minCalls = DEFAULT_ANALYTICS_CONFIG.anomalies.spikeMinCalls;
+    const spikeCalls = Math.max(threshold, minCalls) + 4;
+    const spike = bucket(base + 6 * BUCKET_MS, spikeCalls, 's');
+    const half = Math.ceil(spikeCalls / 2);
+    assert.ok(half < minCalls, 'each insert alone is under the minimum');
+    // Three inserts, three parts of the rollup: the spike's bucket has two rows until a merge.
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, spike.slice(0, half));
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, history);
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, spike.slice(half));
+
+    const found = await DETECTORS.rate_spike(analyticsContext(store), { fromMs: base, toMs: base + 86_400_000 }, {});
+    assert.deepEqual(found.map((a) => [a.start, a.observed]), [[new Date(base + 6 * BUCKET_MS).toISOString(), spikeCalls]]);
+  } finally {
+    await store.close();
+  }
+});
