@@ -38,7 +38,7 @@ export function renderClusterMigration(text: string, opts: ClusterRenderOptions)
     const table = CREATE_TABLE.exec(statement);
     if (table && ENGINE.test(statement)) out.push(...clusterTable(statement, table[2] as string, opts));
     else if (CREATE_MV.test(statement)) out.push(pointAtLocalTables(statement, opts.database, local));
-    else out.push(alterLocalTable(statement, opts.database, local));
+    else out.push(...alterTables(statement, opts.database, local));
   }
   return out;
 }
@@ -120,7 +120,19 @@ function pointAtLocalTables(statement: string, database: string, localTables: Se
   );
 }
 
-/** `ALTER TABLE db.t` of a MergeTree table → its `_local` table (a Distributed table takes no MergeTree settings). */
+const ADD_COLUMN = /^ALTER TABLE \S+ ON CLUSTER \S+ ADD COLUMN /;
+
+/**
+ * An ALTER goes to the `_local` tables (a Distributed table takes no MergeTree settings or
+ * mutations); a new column also to the Distributed table, whose own column list is what a
+ * query through it may name.
+ */
+function alterTables(statement: string, database: string, localTables: Set<string>): string[] {
+  const local = alterLocalTable(statement, database, localTables);
+  return local !== statement && ADD_COLUMN.test(statement) ? [local, statement] : [local];
+}
+
+/** `ALTER TABLE db.t` of a MergeTree table → its `_local` table. */
 function alterLocalTable(statement: string, database: string, localTables: Set<string>): string {
   const db = quoteIdent(database);
   const known = withEarlierTables(localTables);

@@ -50,6 +50,8 @@ export const ToolCallsColumns = {
   ERROR_TYPE: 'error_type',
   LIMIT_COUNTER: 'limit_counter',
   SERVICE: 'service',
+  /** MATERIALIZED cityHash64(agent, session, tool, args_hash), 0 without arguments (migration 0010): a call's identity for repeat_loop. */
+  CALL_KEY: 'call_key',
 } as const;
 
 /**

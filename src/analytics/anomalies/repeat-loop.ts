@@ -8,7 +8,7 @@
  * passes of at most `repeatPassCalls` calls each: a pass stays within a query's memory share
  * however many calls the range holds, as long as no single session is that large.
  */
-import { Tables } from '../../storage/index.js';
+import { Tables, ToolCallsColumns } from '../../storage/index.js';
 import { AGENT_FILTER, IN_RANGE, runQuery, table, type AnalyticsContext } from '../context.js';
 import { rangeParams, type TimeRange } from '../range.js';
 import { finishAnomaly, severityByRatio } from './common.js';
@@ -40,15 +40,21 @@ export async function detectRepeatLoops(ctx: AnalyticsContext, range: TimeRange,
  */
 const SESSION_KEY = 'toUInt32(cityHash64(agent, session) % 4294967296)';
 
-/** One (agent, session, tool, arguments) key, and the 2^20 sketch buckets it falls into. */
-const CALL_KEY = 'cityHash64(agent, session, tool, args_hash)';
-const SKETCH_BUCKETS = 1_048_576;
-const CANDIDATE_CALLS = `${IN_RANGE} AND args_hash != '' AND ${AGENT_FILTER}`;
+/**
+ * One (agent, session, tool, arguments) key, stored with each call (migration 0010), and the
+ * 2^22 sketch buckets it falls into: with ~2.3 M keys a week, 2^20 buckets let ~8 % of them
+ * reach N by sharing (Poisson, mean 2.2) and the second pass grouped those calls; 2^22 leaves
+ * a fraction of a percent (0.32 -> 0.23 s on a busy week).
+ */
+const CALL_KEY = ToolCallsColumns.CALL_KEY;
+const SKETCH_BUCKETS = 4_194_304;
+/** A key of 0 is a call without recorded arguments (a real key is 0 with probability 2^-64). */
+const CANDIDATE_CALLS = `${IN_RANGE} AND ${CALL_KEY} != 0 AND ${AGENT_FILTER}`;
 
 /**
  * Sessions where some (tool, arguments) pair occurs at least N times, with their call counts.
  * Nearly every call of a busy store is its own key, so a GROUP BY over the keys held 2.3 M
- * entries (~390 MiB, spilled to disk) for a week: the keys are first counted into 2^20
+ * entries (~390 MiB, spilled to disk) for a week: the keys are first counted into sketch
  * buckets, and only the calls of buckets reaching N (a key seen N times puts its bucket
  * there) are grouped by key. Read without FINAL: a redelivered span can only add a session to
  * the candidates (the ordered pass counts each span once).

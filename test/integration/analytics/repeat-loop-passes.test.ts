@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyticsContext, DEFAULT_ANALYTICS_CONFIG } from '../../../src/analytics/index.js';
 import { detectRepeatLoops } from '../../../src/analytics/anomalies/repeat-loop.js';
-import { Tables, qualified } from '../../../src/storage/index.js';
+import { Tables, loadMigrations, migrate, qualified } from '../../../src/storage/index.js';
+import { FIXED_DATE_RETENTION_DAYS } from '../../../examples/workload/writers.js';
 import { openTestStore } from '../../helpers/store.js';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
@@ -39,6 +40,39 @@ test('repeat_loop over many passes finds exactly the runs one pass finds', async
     assert.deepEqual(onePass.map(key).sort(), Array.from({ length: 12 }, (_, i) => `loop-session-${i}:${6 + i}`).sort());
     assert.deepEqual(manyPasses.map(key).sort(), onePass.map(key).sort());
     assert.deepEqual(manyPasses.map((a) => a.sample_span_ids.length), onePass.map((a) => a.sample_span_ids.length));
+  } finally {
+    await store.close();
+  }
+});
+
+test('calls written before migration 0010 get their call key: loops among them are found, calls without arguments never', async () => {
+  const store = await openTestStore({ migrate: false });
+  try {
+    const callKeyMigration = 10;
+    await migrate(store, { ttlDays: FIXED_DATE_RETENTION_DAYS }, loadMigrations().filter((m) => m.version < callKeyMigration));
+    const table = qualified(store.database, Tables.TOOL_CALLS);
+    const run = (session: string, args: string, n: number, at: number) => store.command(`INSERT INTO ${table} (${COLUMNS})
+      SELECT fromUnixTimestamp64Milli(toInt64(${at}) + toInt64(number)), '${session}', concat('${session}-', toString(number)), 'agent-1',
+        '${session}', 'u', 'task_list', 'read', 'allow', true, 'audit', 'default', '', 'h', '${args}', 10, 1000, false, '', '', 'warden-proxy'
+      FROM numbers(${n})`);
+    await run('old-loop', 'same-args', 7, T0);
+    await run('old-no-args', '', 9, T0 + 60_000);
+    await migrate(store, { ttlDays: FIXED_DATE_RETENTION_DAYS });
+    await run('new-loop', 'same-args', 6, T0 + 120_000);
+    const range = { fromMs: T0 - 60_000, toMs: T0 + 3_600_000 };
+    const found = async () => (await detectRepeatLoops(analyticsContext(store), range)).map((a) => `${a.session}:${a.observed}`).sort();
+    // Whether or not the background mutation has rewritten the old part yet, the answer is the same.
+    assert.deepEqual(await found(), ['new-loop:6', 'old-loop:7']);
+    for (let i = 0; i < 200; i++) {
+      const [pending] = await store.query<{ n: number }>('SELECT count() AS n FROM system.mutations WHERE database = {db:String} AND NOT is_done', { params: { db: store.database } });
+      if (Number(pending?.n) === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const parts = await store.query<{ stored: number; parts: number }>(
+      `SELECT countIf(column = 'call_key') AS stored, uniqExact(name) AS parts FROM system.parts_columns
+       WHERE database = {db:String} AND table = {t:String} AND active`, { params: { db: store.database, t: Tables.TOOL_CALLS } });
+    assert.equal(parts[0]?.stored, parts[0]?.parts, 'every part stores the key once the mutation is done');
+    assert.deepEqual(await found(), ['new-loop:6', 'old-loop:7']);
   } finally {
     await store.close();
   }

@@ -65,8 +65,13 @@ test('the printed cluster SQL is accepted by the ClickHouse parser', async () =>
   }
 });
 
-test('a setting changed on a table goes to its local tables, on every node', () => {
+test('a setting changed or a column filled goes to the local tables; a new column also to the Distributed table', () => {
   const alters = all.filter((s) => /^ALTER TABLE/.test(s));
-  assert.ok(alters.length > 0);
-  for (const s of alters) assert.match(s, /^ALTER TABLE `warden`\.[a-z0-9_]+_local ON CLUSTER `prod` MODIFY SETTING /, s);
+  const adds = alters.filter((s) => / ADD COLUMN /.test(s));
+  assert.ok(alters.length > adds.length && adds.length > 0);
+  for (const s of alters.filter((a) => !adds.includes(a))) {
+    assert.match(s, /^ALTER TABLE `warden`\.[a-z0-9_]+_local ON CLUSTER `prod` (MODIFY SETTING|MATERIALIZE COLUMN) /, s);
+  }
+  const callKey = adds.filter((s) => / ADD COLUMN IF NOT EXISTS call_key /.test(s)).map((s) => s.slice(0, s.indexOf(' ON CLUSTER')));
+  assert.deepEqual(callKey, ['ALTER TABLE `warden`.tool_calls_local', 'ALTER TABLE `warden`.tool_calls'], 'the local table stores it; the Distributed table lets queries name it');
 });
