@@ -1,6 +1,10 @@
 /**
  * error_loop: N or more failed calls (upstream isError or transport error) of the same tool
  * in a row within one session: the agent keeps trying something that keeps failing.
+ * Candidates (N failures of the tool in the session, in a row or not) are counted with every
+ * copy of a redelivered span: that can only add a candidate, and the ordered pass over them
+ * counts each span once. Deduplicating there read every call's span id, since failures are
+ * spread over every granule (0.17 -> 0.11 s on a busy week).
  */
 import { AGENT_FILTER, IN_RANGE, callsOnce, runQuery, table, type AnalyticsContext } from '../context.js';
 import { Tables } from '../../storage/index.js';
@@ -23,7 +27,7 @@ export async function detectErrorLoops(ctx: AnalyticsContext, range: TimeRange, 
          SELECT agent, session, tool, is_error, error_type, ts, span_id,
            is_error != lagInFrame(is_error, 1, NOT is_error) OVER (PARTITION BY agent, session, tool ORDER BY ts, span_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS changed
          FROM ${callsOnce(calls, ['session', 'is_error', 'error_type'], [IN_RANGE, AGENT_FILTER, `(agent, session, tool) IN (
-             SELECT agent, session, tool FROM ${callsOnce(calls, ['session'], [IN_RANGE, 'is_error', AGENT_FILTER])}
+             SELECT agent, session, tool FROM ${calls} WHERE ${IN_RANGE} AND is_error AND ${AGENT_FILTER}
              GROUP BY agent, session, tool HAVING count() >= {run:UInt32})`])}
        )
      )
