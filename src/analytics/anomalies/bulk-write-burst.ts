@@ -79,7 +79,7 @@ export async function detectBulkWriteBursts(ctx: AnalyticsContext, range: TimeRa
 }
 
 const MINUTE_MS = 60_000;
-const WHERE_BURST_RISK = `has({risks:Array(String)}, risk) AND ${AGENT_FILTER}`;
+const WHERE_BURST_RISK = `risk IN {risks:Array(String)} AND ${AGENT_FILTER}`;
 
 interface Candidate {
   agent: string;
@@ -119,15 +119,16 @@ const BUCKET_MS = TOOL_CALLS_10M_BUCKET_S * 1000;
  * prefilter in the 10-minute rollup, each with those `j` buckets (a window ending in one reaches
  * back into them). The rollup counts every call of the series whatever its risk, and every copy
  * of a redelivered span: a superset of what the calls could reach, so no burst is skipped.
+ * Rollup rows are windowed as stored: the RANGE frame takes in every row of a bucket, so a
+ * bucket's rows in parts not merged yet sum as one (grouping them first cost 0.13 s of 0.18 s).
  */
 function busyBuckets(ctx: AnalyticsContext): string {
   return `SELECT s, arrayJoin(range(b - {j:UInt32}, b + 1)) FROM (
              SELECT s, b, sum(n) OVER (PARTITION BY s ORDER BY b RANGE BETWEEN {j:UInt32} PRECEDING AND CURRENT ROW) AS reach FROM (
-               SELECT ${SERIES_KEY} AS s, toInt64(intDiv(toUnixTimestamp(bucket) * 1000, ${BUCKET_MS})) AS b, sum(calls) AS n
+               SELECT ${SERIES_KEY} AS s, toInt64(intDiv(toUnixTimestamp(bucket) * 1000, ${BUCKET_MS})) AS b, calls AS n
                FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
                WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64} - ${BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64})
-                 AND ${AGENT_FILTER}
-               GROUP BY s, b)
+                 AND ${AGENT_FILTER})
            ) WHERE reach >= {min_c:UInt32}`;
 }
 

@@ -88,3 +88,23 @@ test('bulk_write_burst: a burst straddling two 10-minute buckets counts the call
     await store.close();
   }
 });
+
+test('bulk_write_burst: a burst whose calls arrive in several inserts, each under the prefilter, is found', async () => {
+  const store = await openTestStore();
+  try {
+    const t = DEFAULT_ANALYTICS_CONFIG.anomalies;
+    const history = [1, 2, 3].flatMap((d) => [0, 1, 2].map((i) => write(base - d * 86_400_000 + i * 1_000, `h${d}x${i}`)));
+    const calls = Array.from({ length: t.burstMinCalls + 4 }, (_, i) => write(base + 120_000 + i * 500, `p${i}`));
+    const third = Math.ceil(calls.length / 3);
+    assert.ok(2 * third < Math.min(t.burstMinCalls, t.burstCeiling), 'any two of the inserts are under the prefilter');
+    // Separate inserts, separate parts: the burst's 10-minute bucket has three rollup rows until a merge.
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, calls.slice(0, third));
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, history);
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, calls.slice(third, 2 * third));
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, calls.slice(2 * third));
+    const found = await DETECTORS.bulk_write_burst(analyticsContext(store), { fromMs: base, toMs: base + 3_600_000 }, {});
+    assert.deepEqual(found.map((a) => a.observed), [calls.length]);
+  } finally {
+    await store.close();
+  }
+});
