@@ -1,7 +1,7 @@
 /** Small, explainable statistics for anomaly baselines. */
 
 export function median(values: readonly number[] | Float64Array): number {
-  return sortedMedian(Float64Array.from(values).sort());
+  return sortedMedian((values instanceof Float64Array ? values.slice() : Float64Array.from(values)).sort());
 }
 
 /** Median absolute deviation (unscaled). */

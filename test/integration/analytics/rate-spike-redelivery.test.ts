@@ -25,12 +25,18 @@ function bucket(startMs: number, n: number, tag: string) {
   return Array.from({ length: n }, (_, i) => span(startMs + Math.floor((i * BUCKET_MS) / n), `${tag}${i}`));
 }
 
+/** A steady series before `base` (every other bucket), and the threshold it sets. */
+function steadyHistory() {
+  const history = [];
+  for (let b = 0; b < HISTORY_BUCKETS; b++) history.push(...bucket(base - (b + 1) * 2 * BUCKET_MS, HISTORY_PER_BUCKET, `h${b}x`));
+  const { threshold } = spikeThreshold(Array(HISTORY_BUCKETS).fill(HISTORY_PER_BUCKET), DEFAULT_ANALYTICS_CONFIG.anomalies) ?? assert.fail('history too short to judge');
+  return { history, threshold };
+}
+
 test('rate_spike: redelivered spans count once in a spike and never make one', async () => {
   const store = await openTestStore();
   try {
-    const history = [];
-    for (let b = 0; b < HISTORY_BUCKETS; b++) history.push(...bucket(base - (b + 1) * 2 * BUCKET_MS, HISTORY_PER_BUCKET, `h${b}x`));
-    const { threshold } = spikeThreshold(Array(HISTORY_BUCKETS).fill(HISTORY_PER_BUCKET), DEFAULT_ANALYTICS_CONFIG.anomalies) ?? assert.fail('history too short to judge');
+    const { history, threshold } = steadyHistory();
     const spikeCalls = threshold + 5;
     const nearCalls = Math.ceil(threshold / 2) + 1; // under the threshold once, over it twice
     assert.ok(nearCalls < threshold && 2 * nearCalls >= threshold);
@@ -56,9 +62,7 @@ test('rate_spike: redelivered spans count once in a spike and never make one', a
 test('rate_spike: a spike whose calls arrive in several inserts, each under the minimum, is found', async () => {
   const store = await openTestStore();
   try {
-    const history = [];
-    for (let b = 0; b < HISTORY_BUCKETS; b++) history.push(...bucket(base - (b + 1) * 2 * BUCKET_MS, HISTORY_PER_BUCKET, `h${b}x`));
-    const { threshold } = spikeThreshold(Array(HISTORY_BUCKETS).fill(HISTORY_PER_BUCKET), DEFAULT_ANALYTICS_CONFIG.anomalies) ?? assert.fail('history too short to judge');
+    const { history, threshold } = steadyHistory();
     const minCalls = DEFAULT_ANALYTICS_CONFIG.anomalies.spikeMinCalls;
     const spikeCalls = Math.max(threshold, minCalls) + 4;
     const spike = bucket(base + 6 * BUCKET_MS, spikeCalls, 's');
