@@ -100,9 +100,9 @@ const SERIES = `${SERIES_KEY} AS s`;
 /**
  * Rollup rows (series key `s`, bucket number `bn`: epoch ms / bucket_ms) whose 10 minutes
  * overlap [from − lookback, to), as stored: a bucket's rows in parts not merged yet are summed
- * by summedBuckets. A GROUP BY (series, bucket) here cost more than the rest of the read (a busy
- * month's rollup holds 1.4 M rows, nearly one per series and bucket), and bucket numbers instead
- * of epoch milliseconds halve what the answer carries.
+ * by BucketSeries. A GROUP BY (series, bucket) here cost more than the rest of the read (a busy
+ * month's rollup holds 1.4 M rows, nearly one per series and bucket); bucket numbers, unlike
+ * epoch milliseconds, are small integers, which JSON.parse stores unboxed.
  */
 function fromRollup(ctx: AnalyticsContext): string {
   return `SELECT ${SERIES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) AS bn, calls AS cnt
