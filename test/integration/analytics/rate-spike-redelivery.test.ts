@@ -21,8 +21,8 @@ function span(ms: number, id: string) {
 }
 
 /** `n` spans spread over the bucket starting at `startMs`, ids prefixed by `tag`. */
-function bucket(startMs: number, n: number, tag: string) {
-  return Array.from({ length: n }, (_, i) => span(startMs + Math.floor((i * BUCKET_MS) / n), `${tag}${i}`));
+function bucket(startMs: number, n: number, tag: string, widthMs = BUCKET_MS) {
+  return Array.from({ length: n }, (_, i) => span(startMs + Math.floor((i * widthMs) / n), `${tag}${i}`));
 }
 
 /** A steady series before `base` (every other bucket), and the threshold it sets. */
@@ -75,6 +75,28 @@ test('rate_spike: a spike whose calls arrive in several inserts, each under the 
 
     const found = await DETECTORS.rate_spike(analyticsContext(store), { fromMs: base, toMs: base + 86_400_000 }, {});
     assert.deepEqual(found.map((a) => [a.start, a.observed]), [[new Date(base + 6 * BUCKET_MS).toISOString(), spikeCalls]]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('rate_spike: a bucket size the rollup cannot serve (5 minutes) is counted from the calls, split inserts included', async () => {
+  const store = await openTestStore();
+  try {
+    const widthMs = 300_000;
+    const config = { ...DEFAULT_ANALYTICS_CONFIG, anomalies: { ...DEFAULT_ANALYTICS_CONFIG.anomalies, spikeBucketS: widthMs / 1000 } };
+    const history = [];
+    for (let b = 0; b < HISTORY_BUCKETS; b++) history.push(...bucket(base - (b + 1) * 2 * widthMs, HISTORY_PER_BUCKET, `h${b}x`, widthMs));
+    const { threshold } = spikeThreshold(Array(HISTORY_BUCKETS).fill(HISTORY_PER_BUCKET), config.anomalies) ?? assert.fail('history too short to judge');
+    const spikeCalls = Math.max(threshold, config.anomalies.spikeMinCalls) + 4;
+    const spike = bucket(base + 6 * widthMs, spikeCalls, 's', widthMs);
+    const third = Math.ceil(spikeCalls / 3);
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, spike.slice(0, third));
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, history);
+    await store.insertJsonEachRow(Tables.OTEL_TRACES, spike.slice(third));
+
+    const found = await DETECTORS.rate_spike(analyticsContext(store, config), { fromMs: base, toMs: base + 86_400_000 }, {});
+    assert.deepEqual(found.map((a) => [a.start, a.end, a.observed]), [[new Date(base + 6 * widthMs).toISOString(), new Date(base + 7 * widthMs).toISOString(), spikeCalls]]);
   } finally {
     await store.close();
   }
