@@ -122,14 +122,19 @@ function pointAtLocalTables(statement: string, database: string, localTables: Se
 
 const ADD_COLUMN = /^ALTER TABLE \S+ ON CLUSTER \S+ ADD COLUMN /;
 
+/** A column's computed-value clause, to the end of the statement. */
+const COLUMN_EXPRESSION = /\s+(MATERIALIZED|DEFAULT|ALIAS)\s[\s\S]*$/;
+
 /**
  * An ALTER goes to the `_local` tables (a Distributed table takes no MergeTree settings or
  * mutations); a new column also to the Distributed table, whose own column list is what a
- * query through it may name.
+ * query through it may name. There it is a plain column: the local tables compute and store
+ * it, and ClickHouse's maintainers advise against MATERIALIZED columns on a Distributed table
+ * (they interfere with inserts through it: ClickHouse issue 9439).
  */
 function alterTables(statement: string, database: string, localTables: Set<string>): string[] {
   const local = alterLocalTable(statement, database, localTables);
-  return local !== statement && ADD_COLUMN.test(statement) ? [local, statement] : [local];
+  return local !== statement && ADD_COLUMN.test(statement) ? [local, statement.replace(COLUMN_EXPRESSION, '')] : [local];
 }
 
 /** `ALTER TABLE db.t` of a MergeTree table → its `_local` table. */
