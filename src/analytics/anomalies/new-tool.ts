@@ -21,11 +21,12 @@ const BUCKET_MS = TOOL_CALLS_10M_BUCKET_S * 1000;
  */
 async function unprovenSeries(ctx: AnalyticsContext, params: Record<string, unknown>): Promise<Array<{ agent: string; tool: string }>> {
   return runQuery(ctx, 'new_tool candidates',
-    `SELECT agent, tool FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
+    `SELECT agent_name AS agent, tool_name AS tool FROM (
+     SELECT any(agent) AS agent_name, any(tool) AS tool_name FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
      WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}
-     GROUP BY agent, tool
+     GROUP BY ${SERIES_KEY}
      HAVING countIf(toUnixTimestamp(bucket) * 1000 + ${BUCKET_MS} > {from_ms:Int64}) > 0
-       AND countIf(toUnixTimestamp(bucket) * 1000 >= {from_ms:Int64} - {lookback_ms:Int64} AND toUnixTimestamp(bucket) * 1000 + ${BUCKET_MS} <= {from_ms:Int64}) = 0`,
+       AND countIf(toUnixTimestamp(bucket) * 1000 >= {from_ms:Int64} - {lookback_ms:Int64} AND toUnixTimestamp(bucket) * 1000 + ${BUCKET_MS} <= {from_ms:Int64}) = 0)`,
     params);
 }
 
