@@ -1,5 +1,5 @@
 import { ErrorCodes, WardenError, isWardenError, systemClock, type Clock } from '../core/index.js';
-import { TOOL_CALLS_10M_BUCKET_S, TOOL_CALLS_SORTING_KEY, Tables, qualified, type StoreDriver } from '../storage/index.js';
+import { TOOL_CALLS_10M_BUCKET_MS, TOOL_CALLS_SORTING_KEY, Tables, qualified, type StoreDriver } from '../storage/index.js';
 import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig } from './config.js';
 import { rangeParams, type TimeRange } from './range.js';
 
@@ -59,7 +59,7 @@ export function withSeriesNames(ctx: AnalyticsContext, inner: string, reachMs: s
   return `SELECT nm.agent_name AS agent, nm.tool_name AS tool, x.* EXCEPT (s) FROM (${inner}) AS x
      INNER JOIN (
        SELECT ${SERIES_KEY} AS s, any(agent) AS agent_name, any(tool) AS tool_name FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
-       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - ${reachMs} - ${TOOL_CALLS_10M_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64})
+       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - ${reachMs} - ${TOOL_CALLS_10M_BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64})
        GROUP BY s
      ) AS nm ON x.s = nm.s`;
 }

@@ -76,6 +76,7 @@ export const ToolCalls1mColumns = {
 
 /** The width of a `tool_calls_10m` bucket (migrations/0008_tool_calls_10m.sql: toStartOfTenMinutes). */
 export const TOOL_CALLS_10M_BUCKET_S = 600;
+export const TOOL_CALLS_10M_BUCKET_MS = TOOL_CALLS_10M_BUCKET_S * 1000;
 
 /** `tool_calls_10m`: calls per 10 minutes, copies of a redelivered span included; read with sum(calls). */
 export const ToolCalls10mColumns = {

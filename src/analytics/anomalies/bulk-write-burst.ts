@@ -6,7 +6,7 @@
  *   (a median, so one earlier storm does not raise the bar);
  * threshold = min(ceiling, max(minCalls, factor × baseline)), or the ceiling without history.
  */
-import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
+import { TOOL_CALLS_10M_BUCKET_MS, Tables } from '../../storage/index.js';
 import { AGENT_FILTER, CALLS_ONCE, SERIES_KEY, boundTuples, runQuery, table, type AnalyticsContext, withSeriesNames } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { median } from '../stats.js';
@@ -112,7 +112,7 @@ async function candidateMinutes(ctx: AnalyticsContext, params: Record<string, un
   );
 }
 
-const BUCKET_MS = TOOL_CALLS_10M_BUCKET_S * 1000;
+const BUCKET_MS = TOOL_CALLS_10M_BUCKET_MS;
 
 /**
  * (series key, 10-minute bucket) pairs whose calls, with the `j` buckets before, reach the

@@ -4,7 +4,7 @@
  * Candidates (N failures of the tool in the session, in a row or not) are counted with every
  * copy of a redelivered span: that can only add a candidate, and the ordered pass over them
  * counts each span once. Deduplicating there read every call's span id, since failures are
- * spread over every granule (0.17 -> 0.11 s on a busy week).
+ * spread over every granule (finding them: 0.17 -> 0.09 s on a busy week).
  */
 import { AGENT_FILTER, IN_RANGE, callsOnce, runQuery, table, type AnalyticsContext } from '../context.js';
 import { Tables } from '../../storage/index.js';

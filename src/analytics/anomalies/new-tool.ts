@@ -3,13 +3,11 @@
  * idea). The agent itself must have a history (seen at least newToolMinHistoryMs before),
  * otherwise a new agent would flag every tool it uses.
  */
-import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
+import { TOOL_CALLS_10M_BUCKET_MS, Tables } from '../../storage/index.js';
 import { AGENT_FILTER, SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { finishAnomaly, severityByRisk } from './common.js';
 import type { Anomaly } from './types.js';
-
-const BUCKET_MS = TOOL_CALLS_10M_BUCKET_S * 1000;
 
 /**
  * The series with calls that may fall in the range and none that surely fall in the lookback
@@ -23,10 +21,10 @@ async function unprovenSeries(ctx: AnalyticsContext, params: Record<string, unkn
   return runQuery(ctx, 'new_tool candidates',
     `SELECT agent_name AS agent, tool_name AS tool FROM (
      SELECT any(agent) AS agent_name, any(tool) AS tool_name FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
-     WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}
+     WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}
      GROUP BY ${SERIES_KEY}
-     HAVING countIf(toUnixTimestamp(bucket) * 1000 + ${BUCKET_MS} > {from_ms:Int64}) > 0
-       AND countIf(toUnixTimestamp(bucket) * 1000 >= {from_ms:Int64} - {lookback_ms:Int64} AND toUnixTimestamp(bucket) * 1000 + ${BUCKET_MS} <= {from_ms:Int64}) = 0)`,
+     HAVING countIf(toUnixTimestamp(bucket) * 1000 + ${TOOL_CALLS_10M_BUCKET_MS} > {from_ms:Int64}) > 0
+       AND countIf(toUnixTimestamp(bucket) * 1000 >= {from_ms:Int64} - {lookback_ms:Int64} AND toUnixTimestamp(bucket) * 1000 + ${TOOL_CALLS_10M_BUCKET_MS} <= {from_ms:Int64}) = 0)`,
     params);
 }
 

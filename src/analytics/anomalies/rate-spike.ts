@@ -7,7 +7,7 @@
  *   over counts of 0–4 mislead.
  * Either way x must also reach spikeMinCalls and spikeMinRatio × median.
  */
-import { TOOL_CALLS_10M_BUCKET_S, Tables } from '../../storage/index.js';
+import { TOOL_CALLS_10M_BUCKET_MS, Tables } from '../../storage/index.js';
 import { AGENT_FILTER, SERIES_KEY, boundTuples, runQuery, table, toolCallsFinal, type AnalyticsContext, withSeriesNames } from '../context.js';
 import type { TimeRange } from '../range.js';
 import { mad, median, poissonThreshold, robustZ, sum } from '../stats.js';
@@ -85,7 +85,7 @@ async function bucketSeries(ctx: AnalyticsContext, range: TimeRange, agent: stri
     ctx,
     'rate_spike detection',
     withSeriesNames(ctx, `SELECT s, arraySort(groupArray(bn)) AS b, arraySort((c, x) -> x, groupArray(cnt), groupArray(bn)) AS n FROM (
-       ${(bucketMs / 1000) % TOOL_CALLS_10M_BUCKET_S === 0 ? fromRollup(ctx) : fromCalls(ctx)}
+       ${bucketMs % TOOL_CALLS_10M_BUCKET_MS === 0 ? fromRollup(ctx) : fromCalls(ctx)}
      ) GROUP BY s
      HAVING sumIf(cnt, (bn + 1) * {bucket_ms:Int64} > {from_ms:Int64}) >= {min_calls:UInt32}`, '{lookback_ms:Int64}'),
     { from_ms: range.fromMs, to_ms: range.toMs, lookback_ms: t.baselineLookbackMs, bucket_ms: bucketMs, min_calls: t.spikeMinCalls, agent: agent ?? '' },
@@ -107,7 +107,7 @@ const SERIES = `${SERIES_KEY} AS s`;
 function fromRollup(ctx: AnalyticsContext): string {
   return `SELECT ${SERIES}, intDiv(toUnixTimestamp(bucket) * 1000, {bucket_ms:Int64}) AS bn, calls AS cnt
        FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
-       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_S * 1000}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}`;
+       WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {lookback_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${AGENT_FILTER}`;
 }
 
 /** Any other bucket size: the calls themselves, without FINAL (copies count, as in the rollup). */

@@ -37,7 +37,7 @@ export interface MinuteExclusion {
 }
 
 export interface Exclusions {
-  /** Whether lifecycle sessions' extra calls are left out (ranked in the learning pass; after it: whether it found any). */
+  /** Whether some lifecycle session had extra calls to leave out: set from the learning pass, which ranks every session (true before it). */
   lifecycle: boolean;
   minutes: MinuteExclusion[];
   /** Flags these came from, by type. */
@@ -113,7 +113,7 @@ const OTHER_CALL = `${IN_FLAGGED_MINUTE} AS x, true AS learnable, false AS life`
 
 /**
  * The calls of [from − window, to) (the reach-back feeds the rolling counts), each marked x
- * when excluded. With `lifecycle`, a lifecycle tool's calls are read apart (a few percent of a
+ * when excluded. A lifecycle tool's calls are read apart (a few percent of a
  * store's calls) and ranked within their session: life from the second call in [from, to) on,
  * ties included: the extra calls lifecycleSessionsRule defines (`ts >= second_ms`), counting
  * every call, refused ones too, each span once. So the agent+tool pairs with a life call are
@@ -128,9 +128,6 @@ export function excludedCallsSql(ctx: AnalyticsContext, x: Exclusions): Excluded
   };
   const calls = table(ctx, Tables.TOOL_CALLS);
   const columns = 'agent, tool, ts, toUnixTimestamp64Milli(ts) AS t_ms, risk';
-  if (!x.lifecycle) {
-    return { sql: `SELECT agent, tool, ts, t_ms, risk, ${OTHER_CALL} FROM (SELECT ${columns} FROM ${toolCallsFinal(ctx)} WHERE ${READ} AND ${LEARNABLE})`, params };
-  }
   const tools = '{lifecycle_tools:Array(String)}';
   return {
     sql: `SELECT agent, tool, ts, t_ms, risk, ${OTHER_CALL} FROM (
