@@ -144,6 +144,12 @@ export function embeddedMemoryBudget(bytes: number): EmbeddedMemoryBudget {
  * once a query holds half of the memory it estimates is free) are turned off: in-process,
  * that estimate counts the engine's caches, and they spilled a 2.3 M-key GROUP BY to disk at a
  * fraction of its share, 2–3× slower (measured on the 10 M-call busy-organisation store).
+ *
+ * ClickHouse 26.6+ also lowers a query's threads to (free engine memory) / 1 GiB
+ * (`max_threads_min_free_memory_per_thread`, default 1 GiB): under a 1 GiB budget every query
+ * ran on one thread, whatever the cores (a 2-core machine: suggest over a busy week 2.3–2.6 s
+ * on one thread, 1.4–1.9 s on two). A thread here asks for an eighth of its query's share to be
+ * free: a starved engine still falls back to one thread, and the share bounds the query anyway.
  */
 function querySettings(maxBytes: number): Record<string, number> {
   const spillAt = Math.floor(maxBytes / 2);
@@ -153,6 +159,7 @@ function querySettings(maxBytes: number): Record<string, number> {
     max_bytes_before_external_group_by: spillAt,
     max_bytes_ratio_before_external_sort: 0,
     max_bytes_ratio_before_external_group_by: 0,
+    max_threads_min_free_memory_per_thread: Math.floor(maxBytes / 8),
   };
 }
 

@@ -1,6 +1,7 @@
 // `warden serve --engine-memory`: the embedded engine starts with the budget (server settings),
 // and the analytics and alert connections carry one query's share, spilling before failing.
 // serve is the first thing in this process to open the store, so its engine settings apply.
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_ENGINE_MEMORY, resolveServeConfig } from '../../../src/config/index.js';
@@ -13,6 +14,13 @@ const MIB = 1024 * 1024;
 async function serverSetting(store: StoreDriver, name: string): Promise<string | undefined> {
   const [row] = await store.query<{ value: string }>('SELECT value FROM system.server_settings WHERE name = {name:String}', { params: { name } });
   return row?.value;
+}
+
+/** How many streams ClickHouse plans to read `sql` with (its threads). */
+async function pipelineStreams(store: StoreDriver, sql: string): Promise<number> {
+  const lines = await store.query<{ explain: string }>(`EXPLAIN PIPELINE ${sql} SETTINGS max_threads = 2`);
+  const source = lines.map((l) => l.explain).find((l) => l.includes('NumbersRange'));
+  return Number(/× (\d+)/.exec(source ?? '')?.[1] ?? (source ? 1 : 0));
 }
 
 async function sessionSetting(store: StoreDriver, name: string): Promise<string | undefined> {
@@ -44,6 +52,12 @@ test('serve starts the embedded engine inside the budget and bounds each analyti
       assert.equal(await sessionSetting(store, 'max_memory_usage'), String(share));
       assert.equal(await sessionSetting(store, 'max_bytes_before_external_sort'), String(share / 2));
       assert.equal(await sessionSetting(store, 'max_bytes_before_external_group_by'), String(share / 2));
+    }
+    // Each uses every core (up to 2 here): ClickHouse's default would run every query on one
+    // thread under a budget this small (it wants 1 GiB free per thread).
+    const cores = Math.min(2, availableParallelism());
+    for (const store of [serve.queryStore, serve.alertsStore]) {
+      assert.equal(await pipelineStreams(store, 'SELECT count() FROM numbers_mt(10000000)'), cores);
     }
     // The ingest connection is not capped per query: an insert may use the whole budget.
     assert.equal(await sessionSetting(serve.ingestStore, 'max_memory_usage'), '0');
