@@ -167,6 +167,33 @@ test('Anomalies: the runaway agent is there, with its explanation and evidence',
   assertClean();
 });
 
+test('a first visit starts its view\'s API requests while the console\'s modules still load, each once', async () => {
+  const { page } = tab;
+  // Anomalies last: the Policy test after this one expects to arrive from another view.
+  const cases = [['#/policy?from=-24h&to=now', 'policy', '^/api/v1/policy/suggested\\?.*backtest=false'], ['#/anomalies?from=-24h&to=now', 'anomalies', '^/api/v1/anomalies\\?']] as const;
+  for (const [hash, ready, request] of cases) {
+    await page.evaluate((h) => {
+      (globalThis as any).location.hash = h;
+    }, hash);
+    await page.reload();
+    await page.locator(`[data-ready="${ready}"]`).waitFor({ timeout: 30_000 });
+    const timing = await page.evaluate((pattern) => {
+      // No named functions in here: the page has no __name helper for them.
+      const entries = ((globalThis as any).performance.getEntriesByType('resource') as Array<{ name: string; startTime: number; responseEnd: number }>)
+        .map((e) => ({ url: new URL(e.name), startTime: e.startTime, responseEnd: e.responseEnd }));
+      return {
+        starts: entries.filter((e) => new RegExp(pattern).test(e.url.pathname + e.url.search)).map((e) => e.startTime),
+        lastModule: Math.max(...entries.filter((e) => /^\/console\/.*\.js$/.test(e.url.pathname)).map((e) => e.responseEnd)),
+      };
+    }, request);
+    assert.equal(timing.starts.length, 1, `${hash}: the view's data is asked for once`);
+    // Without early.js the view asks only once app.js and every module it imports have loaded.
+    assert.ok((timing.starts[0] ?? Infinity) < timing.lastModule, `${hash}: asked at ${timing.starts[0]} ms, the last module arrived at ${timing.lastModule} ms`);
+    await settled(); // the Policy view's replays too
+  }
+  assertClean();
+});
+
 test('Policy: the policy first (no replay), then the backtest in a second request, shown computing meanwhile; the download equals suggested.json', async () => {
   // The replay request is held until the test has seen the policy and the "computing" state.
   const asked: Array<{ backtest: string | null; from: string | null; to: string | null; holdout: string | null }> = [];

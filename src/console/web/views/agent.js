@@ -5,14 +5,12 @@ import { html } from '../html.js';
 import { useApi } from '../api.js';
 import { Async, KeyValues, Section, Table } from '../components.js';
 import { PALETTE, TimeChart } from '../chart.js';
-import { fmtInt, fmtNum, fmtTime, stepFor } from '../format.js';
+import { agentRequests } from '../first-requests.js';
+import { fmtInt, fmtNum, fmtTime } from '../format.js';
 import { currentPolicyDocument, limitsFor, minuteLimit } from '../policy-doc.js';
 import { routeHref } from '../route.js';
 import { bucketTimes, decisionTotals, denseValues } from '../series.js';
 import { AgentSessions } from './agent-sessions.js';
-
-/** One-minute buckets up to a day; coarser beyond (then each point is a per-minute mean). */
-const CHART_POINTS = 1440;
 
 function chartData(answer, policy, agent) {
   const times = bucketTimes(answer);
@@ -67,10 +65,10 @@ function RatesTable({ rates, policy, agent }) {
 export function AgentView({ route, range }) {
   const agent = route.arg ?? '';
   const key = `${agent}|${range.from}|${range.to}`;
-  const params = { ...range, agent };
-  const series = useApi('api/v1/rates/series', { ...params, step: stepFor(range, CHART_POINTS) }, key);
-  const rates = useApi('api/v1/rates', { ...params, window: 60 }, key);
-  const anomalies = useApi('api/v1/anomalies', params, key);
+  const [seriesRequest, ratesRequest, anomaliesRequest] = agentRequests(agent, range);
+  const series = useApi(...seriesRequest, key);
+  const rates = useApi(...ratesRequest, key);
+  const anomalies = useApi(...anomaliesRequest, key);
   const current = currentPolicyDocument();
   // The suggested policy (only for its limit lines) is the heaviest request here: asked for once
   // the chart and rates are in, so it does not hold them up on a big store.

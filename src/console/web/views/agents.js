@@ -2,11 +2,10 @@
 import { html } from '../html.js';
 import { useApi } from '../api.js';
 import { Async, Section, Sparkline, Table } from '../components.js';
-import { fmtInt, fmtTime, stepFor } from '../format.js';
+import { agentsRequests } from '../first-requests.js';
+import { fmtInt, fmtTime } from '../format.js';
 import { routeHref } from '../route.js';
 import { bucketTimes, denseValues, groupBy } from '../series.js';
-
-const SPARK_POINTS = 48;
 
 function columns(range, sparks) {
   return [
@@ -31,8 +30,9 @@ function sparklines(answer) {
 
 export function AgentsView({ range }) {
   const key = `${range.from}|${range.to}`;
-  const agents = useApi('api/v1/agents', range, key);
-  const series = useApi('api/v1/rates/series', { ...range, step: stepFor(range, SPARK_POINTS) }, key);
+  const [agentsRequest, seriesRequest] = agentsRequests(range);
+  const agents = useApi(...agentsRequest, key);
+  const series = useApi(...seriesRequest, key);
   const sparks = sparklines(series.data);
   return html`<${Section} title="Agents">
     <${Async} state=${agents} what="agents">${(data) => html`<div data-ready="agents">

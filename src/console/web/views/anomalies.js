@@ -3,6 +3,7 @@
 import { html } from '../html.js';
 import { useApi } from '../api.js';
 import { Async, Empty, Section } from '../components.js';
+import { anomaliesRequest } from '../first-requests.js';
 import { fmtDuration, fmtInt, fmtNum, fmtTime } from '../format.js';
 import { navigate, routeHref } from '../route.js';
 
@@ -48,8 +49,8 @@ function Filters({ route }) {
 
 export function AnomaliesView({ route, range }) {
   const q = route.query;
-  const params = { ...range, agent: q.agent, type: q.type, severity: q.severity };
-  const state = useApi('api/v1/anomalies', params, JSON.stringify(params));
+  const [path, params] = anomaliesRequest(q, range);
+  const state = useApi(path, params, JSON.stringify(params));
   return html`<${Section} title="Anomalies" aside=${html`<${Filters} route=${route} />`}>
     <${Async} state=${state} what="anomalies">${(data) => html`<div data-ready="anomalies">
       ${data.anomalies.length === 0 ? html`<${Empty}>No anomaly in this range.<//>` : rankAnomalies(data.anomalies).map((a) => html`<${AnomalyCard} key=${a.id} a=${a} range=${range} />`)}

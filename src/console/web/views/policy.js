@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { request, useApi } from '../api.js';
 import { Async, ErrorBox, KeyValues, Section, Table } from '../components.js';
+import { headroomOf, suggestionRequest } from '../first-requests.js';
 import { fmtValue } from '../format.js';
 import { navigate } from '../route.js';
 import { getCurrentPolicyText, setCurrentPolicyText } from '../policy-doc.js';
@@ -65,13 +66,13 @@ function Suggestion({ data, params, holdout }) {
 }
 
 export function PolicyView({ route, range }) {
-  const headroom = route.query.headroom || '1.5';
+  const headroom = headroomOf(route.query);
   const holdout = route.query.holdout || undefined;
   const [current, setCurrent] = useState(getCurrentPolicyText());
   const params = { ...range, headroom };
   // The policy and its diff without the replays: on a big store those take most of the time.
   const body = current ? { ...params, headroom: Number(headroom), current, backtest: false } : undefined;
-  const state = useApi('api/v1/policy/suggested', { ...params, backtest: 'false' }, JSON.stringify([params, current]), body);
+  const state = useApi(...suggestionRequest(route.query, range), JSON.stringify([params, current]), body);
   const saveCurrent = (text) => {
     setCurrentPolicyText(text);
     setCurrent(getCurrentPolicyText());
