@@ -77,6 +77,22 @@ function referencedPaths(html: string): string[] {
   return [...new Set([...fromPage, ...fromMap, ...fromModules])];
 }
 
+/** The relative imports of a console module, and theirs, as paths below console/. */
+function importGraph(path: string, seen = new Set<string>()): Set<string> {
+  for (const m of readFileSync(join(WEB_DIR, path), 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+    const dep = new URL(m[1]!, `http://x/${path}`).pathname.slice(1);
+    if (!seen.has(dep)) importGraph(dep, seen.add(dep));
+  }
+  return seen;
+}
+
+test('the page preloads every module early.js imports, so its requests need not wait for a chain of imports', async () => {
+  const html = await (await get('/')).text();
+  assert.match(html, /<script type="module" async src="console\/early\.js">/);
+  const preloaded = new Set([...html.matchAll(/<link rel="modulepreload" href="console\/([^"]+)">/g)].map((m) => m[1]!));
+  assert.deepEqual([...preloaded].sort(), [...importGraph('early.js')].sort());
+});
+
 test('every file the page and its modules import is served with its type', async () => {
   const paths = referencedPaths(await (await get('/')).text());
   assert.ok(paths.length > 15, `found ${paths.length}`);
