@@ -194,6 +194,43 @@ test('a first visit starts its view\'s API requests while the console\'s modules
   assertClean();
 });
 
+test('an early response the view never took (the route changed before the console loaded) is not shown on a later visit', async () => {
+  const { page } = tab;
+  const stale = '#/anomalies?from=-24h&to=now&severity=low';
+  const asked: string[] = [];
+  const onRequest = (r: { url(): string }) => {
+    if (r.url().includes('/api/v1/anomalies?') && r.url().includes('severity=low')) asked.push(r.url());
+  };
+  page.on('request', onRequest);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/console/app.js', async (route) => {
+    await held;
+    await route.continue();
+  });
+  try {
+    // A fresh load of the page (from another document: a hash change alone would not reload it).
+    await page.goto('about:blank');
+    const early = page.waitForRequest((r) => r.url().includes('severity=low'));
+    await page.goto(`${serve.url}/${stale}`, { waitUntil: 'commit' });
+    await early;
+    // Before the console has loaded, the user moves on; the first view is Alerts.
+    await page.evaluate(() => {
+      (globalThis as any).location.hash = '#/alerts';
+    });
+    release();
+    await page.locator('[data-ready="alerts"]').waitFor({ timeout: 30_000 });
+    // Coming back later asks again: the answer from page load is not shown as current.
+    await show(stale, 'anomalies', 'anomalies-later');
+    assert.equal(asked.length, 2, asked.join('\n'));
+  } finally {
+    release();
+    await page.unroute('**/console/app.js');
+    page.off('request', onRequest);
+  }
+  assertClean();
+});
+
 test('Policy: the policy first (no replay), then the backtest in a second request, shown computing meanwhile; the download equals suggested.json', async () => {
   // The replay request is held until the test has seen the policy and the "computing" state.
   const asked: Array<{ backtest: string | null; from: string | null; to: string | null; holdout: string | null }> = [];

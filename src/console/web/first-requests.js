@@ -6,10 +6,10 @@ import { rangeOf } from './hash.js';
 import { getCurrentPolicyText } from './policy-doc.js';
 
 /** Points of an Agents sparkline. */
-export const SPARK_POINTS = 48;
+const SPARK_POINTS = 48;
 /** The Agent chart: one-minute buckets up to a day; coarser beyond (then each point is a per-minute mean). */
-export const CHART_POINTS = 1440;
-export const DEFAULT_HEADROOM = '1.5';
+const CHART_POINTS = 1440;
+const DEFAULT_HEADROOM = '1.5';
 
 export const agentsRequests = (range) => [
   ['api/v1/agents', range],

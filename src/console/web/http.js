@@ -41,8 +41,14 @@ function headersFor(as, body) {
   return headers;
 }
 
-/** Responses to GETs started by startEarly, by URL, until the view asks for them. */
+/** Responses to GETs started by startEarly, by URL, until the first view asks for them. */
 const early = new Map();
+/**
+ * Set by the console's first request. The first view makes its requests together, in one pass
+ * of effects: after that pass an unclaimed early response (the route changed before the view
+ * loaded) is dropped, never handed to a later visit as if it were fresh.
+ */
+let firstViewAsked = false;
 
 /**
  * Starts a GET the view for the page's route will make, while the console's modules are still
@@ -50,7 +56,7 @@ const early = new Map();
  */
 export function startEarly(path, params) {
   const url = apiUrl(path, params).href;
-  if (early.has(url)) return;
+  if (firstViewAsked || early.has(url)) return; // the view was quicker and asked itself
   const response = fetch(url, { headers: headersFor('json') });
   response.catch(() => undefined); // the view's request reports a failure; unclaimed, it is dropped
   early.set(url, response);
@@ -64,6 +70,10 @@ function claimEarly(url) {
 
 /** GET (or POST with a JSON body) and return the parsed body, or throw an ApiError. */
 export async function request(path, { params, body, signal, as = 'json' } = {}) {
+  if (!firstViewAsked) {
+    firstViewAsked = true;
+    setTimeout(() => early.clear(), 0);
+  }
   const url = apiUrl(path, params);
   const started = body === undefined && as === 'json' ? claimEarly(url.href) : undefined;
   const res = await (started ?? fetch(url, { method: body === undefined ? 'GET' : 'POST', headers: headersFor(as, body), body: body === undefined ? undefined : JSON.stringify(body), signal }));
