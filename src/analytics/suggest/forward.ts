@@ -10,7 +10,7 @@ import type { PolicyDocument } from '../../policy/index.js';
 import { isoRange, type TimeRange } from '../range.js';
 import type { RecordedCall } from '../replay-source.js';
 import type { AnalyticsContext } from '../context.js';
-import { RefusalSamples, agentToolKey, byAgentTool, decideReplayed, type ReplayLane, type ReplayPolicy, type SimulationSample } from '../simulate.js';
+import { PerAgentTool, RefusalSamples, byAgentTool, decideReplayed, type ReplayLane, type ReplayPolicy, type SimulationSample } from '../simulate.js';
 import type { ExclusionIndex } from './exclusions.js';
 
 export interface ForwardRow {
@@ -42,7 +42,7 @@ const EXAMPLES_PER_TOOL = 3;
 export class ForwardLane implements ReplayLane {
   readonly fromMs: number;
   readonly toMs: number;
-  private readonly rows = new Map<string, ForwardRow>();
+  private readonly rows = new PerAgentTool<ForwardRow>();
   private readonly examples = new RefusalSamples(EXAMPLES, EXAMPLES_PER_TOOL);
   private calls = 0;
   private normal = 0;
@@ -82,13 +82,7 @@ export class ForwardLane implements ReplayLane {
   }
 
   private row(c: RecordedCall): ForwardRow {
-    const key = agentToolKey(c);
-    let row = this.rows.get(key);
-    if (!row) {
-      row = { agent: c.a, tool: c.o, calls: 0, normal_refused: 0, runaway_calls: 0, runaway_refused: 0 };
-      this.rows.set(key, row);
-    }
-    return row;
+    return this.rows.get(c) ?? this.rows.set(c, { agent: c.a, tool: c.o, calls: 0, normal_refused: 0, runaway_calls: 0, runaway_refused: 0 });
   }
 
   async result(ctx: AnalyticsContext): Promise<ForwardTest> {
