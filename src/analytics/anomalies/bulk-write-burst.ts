@@ -104,15 +104,13 @@ async function candidateMinutes(ctx: AnalyticsContext, params: Record<string, un
          SELECT ${SERIES_KEY} AS s, intDiv(toUnixTimestamp64Milli(ts), ${MINUTE_MS}) AS m, count() AS n
          FROM ${table(ctx, Tables.TOOL_CALLS)}
          WHERE ts >= fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64}) AND ts < fromUnixTimestamp64Milli({to_ms:Int64}) AND ${WHERE_BURST_RISK}
-           AND (${SERIES_KEY}, intDiv(toUnixTimestamp64Milli(ts), ${BUCKET_MS})) IN (${busyBuckets(ctx)})
+           AND (${SERIES_KEY}, intDiv(toUnixTimestamp64Milli(ts), ${TOOL_CALLS_10M_BUCKET_MS})) IN (${busyBuckets(ctx)})
          GROUP BY s, m
        )
      ) WHERE rolling >= {min_c:UInt32} AND m >= intDiv({from_ms:Int64}, ${MINUTE_MS})`, '{window_ms:Int64}'),
-    { ...params, j: Math.ceil(Number(params.window_ms) / BUCKET_MS) },
+    { ...params, j: Math.ceil(Number(params.window_ms) / TOOL_CALLS_10M_BUCKET_MS) },
   );
 }
-
-const BUCKET_MS = TOOL_CALLS_10M_BUCKET_MS;
 
 /**
  * (series key, 10-minute bucket) pairs whose calls, with the `j` buckets before, reach the
@@ -125,9 +123,9 @@ const BUCKET_MS = TOOL_CALLS_10M_BUCKET_MS;
 function busyBuckets(ctx: AnalyticsContext): string {
   return `SELECT s, arrayJoin(range(b - {j:UInt32}, b + 1)) FROM (
              SELECT s, b, sum(n) OVER (PARTITION BY s ORDER BY b RANGE BETWEEN {j:UInt32} PRECEDING AND CURRENT ROW) AS reach FROM (
-               SELECT ${SERIES_KEY} AS s, toInt64(intDiv(toUnixTimestamp(bucket) * 1000, ${BUCKET_MS})) AS b, calls AS n
+               SELECT ${SERIES_KEY} AS s, toInt64(intDiv(toUnixTimestamp(bucket) * 1000, ${TOOL_CALLS_10M_BUCKET_MS})) AS b, calls AS n
                FROM ${table(ctx, Tables.TOOL_CALLS_10M)}
-               WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64} - ${BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64})
+               WHERE bucket > fromUnixTimestamp64Milli({from_ms:Int64} - {window_ms:Int64} - ${TOOL_CALLS_10M_BUCKET_MS}) AND bucket < fromUnixTimestamp64Milli({to_ms:Int64})
                  AND ${AGENT_FILTER})
            ) WHERE reach >= {min_c:UInt32}`;
 }

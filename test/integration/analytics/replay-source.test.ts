@@ -38,6 +38,16 @@ before(async () => {
 });
 after(async () => store.close());
 
+/** The calls of RANGE as stored, each span once, in the order a replay must give them. */
+function storedCalls() {
+  return store.query<{ t: number; a: string; o: string; s: string; d: string; e: number; span: string }>(
+    `SELECT toUnixTimestamp64Milli(ts) AS t, agent AS a, tool AS o, session AS s, decision AS d, toUInt8(enforced) AS e, span_id AS span
+     FROM ${qualified(store.database, Tables.TOOL_CALLS)} FINAL
+     WHERE ts >= fromUnixTimestamp64Milli({f:Int64}) AND ts < fromUnixTimestamp64Milli({t:Int64}) ORDER BY ts, span_id`,
+    { params: { f: RANGE.fromMs, t: RANGE.toMs } },
+  );
+}
+
 async function replayed(sliceRows: number): Promise<RecordedCall[]> {
   const out: RecordedCall[] = [];
   for await (const slice of recordedCalls(analyticsContext(store), RANGE, sliceRows)) out.push(...slice);
@@ -45,12 +55,7 @@ async function replayed(sliceRows: number): Promise<RecordedCall[]> {
 }
 
 test('a replay reads every stored call once, in (ts, span_id) order, with its own time, session and decision, for any slice size', async () => {
-  const stored = await store.query<{ t: number; a: string; o: string; s: string; d: string; e: number; span: string }>(
-    `SELECT toUnixTimestamp64Milli(ts) AS t, agent AS a, tool AS o, session AS s, decision AS d, toUInt8(enforced) AS e, span_id AS span
-     FROM ${qualified(store.database, Tables.TOOL_CALLS)} FINAL
-     WHERE ts >= fromUnixTimestamp64Milli({f:Int64}) AND ts < fromUnixTimestamp64Milli({t:Int64}) ORDER BY ts, span_id`,
-    { params: { f: RANGE.fromMs, t: RANGE.toMs } },
-  );
+  const stored = await storedCalls();
   assert.equal(stored.length, CALLS.length - 2);
   const expected = stored.map(({ t, a, o, s, d, e }) => ({ t: Number(t), a, o, s, d, e: Number(e) === 1 }));
   for (const sliceRows of [1, 7, 50, 250_000]) {
@@ -64,10 +69,6 @@ test("each call's r names its own span among calls at the same millisecond (span
   const ties = got.filter((c) => c.s === 'session-tie');
   assert.deepEqual(ties.map((c) => c.r), [0, 1, 2, 3]);
   const ids = await spanIdsOf(analyticsContext(store), got);
-  const stored = await store.query<{ span: string }>(
-    `SELECT span_id AS span FROM ${qualified(store.database, Tables.TOOL_CALLS)} FINAL
-     WHERE ts >= fromUnixTimestamp64Milli({f:Int64}) AND ts < fromUnixTimestamp64Milli({t:Int64}) ORDER BY ts, span_id`,
-    { params: { f: RANGE.fromMs, t: RANGE.toMs } },
-  );
+  const stored = await storedCalls();
   assert.deepEqual(ids, stored.map((r) => r.span));
 });
